@@ -1,0 +1,5 @@
+from . import controllers, models, wizard
+
+
+def _post_init_hook(env):
+    env["res.company"]._prepaid_setup_all_companies()

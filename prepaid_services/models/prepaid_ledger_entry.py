@@ -1,0 +1,719 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero, float_round
+
+ENTRY_TYPES = [
+    ("receipt", "Top-up"),
+    ("adjustment", "Adjustment"),
+    ("usage", "Usage"),
+    ("expiry", "Expiry"),
+    ("refund", "Refund"),
+]
+BUCKETS = [
+    ("received", "Received"),
+    ("used", "Used"),
+    ("expired", "Expired"),
+    ("refunded", "Refunded"),
+]
+# Fields the posting service maintains after an entry is created: how much of an inflow is still
+# open, how much of an outflow is still unapplied, and the value the applications gave an outflow.
+SERVICE_FIELDS = frozenset(
+    {"remaining_quantity", "remaining_amount", "remaining_value", "pending_quantity", "amount", "value", "move_id"}
+)
+# Keys of _post_entries() vals that steer the posting and are not stored
+POSTING_KEYS = ("apply_to_entry_id", "counterpart_account_id")
+
+
+class PrepaidLedgerEntry(models.Model):
+    """One immutable movement on a card; corrections are new entries."""
+
+    _name = "prepaid.ledger.entry"
+    _description = "Prepaid Ledger Entry"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _rec_name = "name"
+
+    service_id = fields.Many2one(
+        "prepaid.service",
+        string="Prepaid Service",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one(related="service_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="service_id.currency_id", store=True)
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    partner_id = fields.Many2one(
+        related="service_id.commercial_partner_id", store=True, index=True, string="Customer"
+    )
+    service_type = fields.Selection(related="service_id.service_type")
+    uom_id = fields.Many2one(related="service_id.uom_id")
+    date = fields.Date(required=True, index=True, readonly=True, default=fields.Date.context_today)
+    entry_type = fields.Selection(ENTRY_TYPES, string="Type", required=True, readonly=True, index=True)
+    bucket = fields.Selection(
+        BUCKETS,
+        required=True,
+        readonly=True,
+        index=True,
+        help="Which balance of the card the entry moves: reversals move the balance of what they reverse.",
+    )
+    is_inflow = fields.Boolean(string="Inflow", readonly=True, index=True)
+    name = fields.Char(string="Description", readonly=True)
+    quantity = fields.Float(
+        digits="Product Unit",
+        readonly=True,
+        help="Units credited (positive) or consumed (negative). On an amount card, money in the card currency.",
+    )
+    amount = fields.Monetary(
+        readonly=True,
+        aggregator="sum",
+        help="Card-currency amount: the price paid for an inflow, the price of the lots consumed for an outflow.",
+    )
+    value = fields.Monetary(
+        currency_field="company_currency_id",
+        readonly=True,
+        string="Value",
+        help="Company-currency value moved on the deferred revenue account, at the rate of the top-ups consumed.",
+    )
+    unit_amount = fields.Float(
+        string="Unit Value",
+        digits="Product Price",
+        readonly=True,
+        aggregator=None,
+        help="Card-currency amount per unit of this top-up.",
+    )
+    remaining_quantity = fields.Float(digits="Product Unit", readonly=True, string="Remaining")
+    remaining_amount = fields.Monetary(readonly=True)
+    remaining_value = fields.Monetary(currency_field="company_currency_id", readonly=True)
+    pending_quantity = fields.Float(
+        digits="Product Unit",
+        readonly=True,
+        string="Unsettled",
+        help="Part of a consumption that no top-up covered yet (negative balance); the next top-up settles it.",
+    )
+    valid_until = fields.Date(readonly=True, index=True, help="Last day this top-up can be used.")
+    product_id = fields.Many2one("product.product", string="Product", readonly=True, check_company=True)
+    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, index="btree_not_null")
+    invoice_line_id = fields.Many2one(
+        "account.move.line", string="Invoice Line", readonly=True, index="btree_not_null"
+    )
+    sale_line_id = fields.Many2one("sale.order.line", string="Sales Order Line", readonly=True)
+    timesheet_id = fields.Many2one(
+        "account.analytic.line", string="Timesheet", readonly=True, index="btree_not_null"
+    )
+    reversed_entry_id = fields.Many2one(
+        "prepaid.ledger.entry", string="Reversal of", readonly=True, index="btree_not_null"
+    )
+    reversal_entry_ids = fields.One2many("prepaid.ledger.entry", "reversed_entry_id", string="Reversals")
+    user_id = fields.Many2one("res.users", string="Posted by", readonly=True, default=lambda self: self.env.user)
+    outflow_application_ids = fields.One2many(
+        "prepaid.ledger.application", "outflow_id", string="Consumed Top-ups"
+    )
+    inflow_application_ids = fields.One2many("prepaid.ledger.application", "inflow_id", string="Consumed by")
+
+    # ------------------------------------------------------------------
+    # Immutability
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        if self.env.context.get("prepaid_ledger_posting") and set(vals) <= SERVICE_FIELDS:
+            return super().write(vals)
+        raise UserError(
+            self.env._(
+                "Posted prepaid ledger entries cannot be modified. "
+                "To correct one, create a new entry (Create Ledger Entry) or reverse the document that made it."
+            )
+        )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_posted(self):
+        raise UserError(
+            self.env._(
+                "Prepaid ledger entries cannot be deleted. "
+                "To correct one, create a new entry (Create Ledger Entry) or reverse the document that made it."
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("prepaid_ledger_posting"):
+            raise UserError(
+                self.env._("Prepaid ledger entries are created by documents or by the Create Ledger Entry wizard.")
+            )
+        return super().create(vals_list)
+
+    @api.depends("name", "entry_type", "service_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["entry_type"]._description_selection(self.env))
+        for entry in self:
+            entry.display_name = f"{entry.service_id.name or ''} {labels.get(entry.entry_type, '')} {entry.name or ''}"
+
+    # ------------------------------------------------------------------
+    # The posting service
+    # ------------------------------------------------------------------
+    @api.model
+    def _post_entries(self, vals_list):
+        """Post ledger entries: the one place that applies outflows to inflows and moves balances.
+
+        Every flow (invoices, timesheets, expiry, periods, the manual wizard) comes through here:
+        it locks the cards, checks the input, creates the entries, applies outflows to open
+        inflows (earliest expiry first, then oldest), settles negative balances with new inflows,
+        updates the cards' stored balances and posts the journal entries that move value.
+
+        vals may carry, besides entry fields:
+        - ``apply_to_entry_id``: apply this outflow to that inflow only (refund of a given top-up,
+          expiry of a lot);
+        - ``counterpart_account_id``: the account that balances a manual adjustment's value.
+        Returns the new entries.
+        """
+        if not vals_list:
+            return self.browse()
+        # All or nothing, even for a caller that catches the error
+        with self.env.cr.savepoint():
+            return self._post_entries_atomic(vals_list)
+
+    @api.model
+    def _post_entries_atomic(self, vals_list):
+        Card = self.env["prepaid.service"]
+        cards = Card.browse({vals["service_id"] for vals in vals_list})
+        cards._lock_for_update()
+        # Another transaction may have moved the balances before we got the lock
+        cards.invalidate_recordset()
+        self.env["prepaid.ledger.entry"].invalidate_model(
+            ["remaining_quantity", "remaining_amount", "remaining_value", "pending_quantity", "amount", "value"]
+        )
+
+        posting_info = []
+        create_vals = []
+        for vals in vals_list:
+            vals = dict(vals)
+            info = {key: vals.pop(key, False) for key in POSTING_KEYS}
+            card = Card.browse(vals["service_id"])
+            self._prepare_posting_vals(card, vals)
+            posting_info.append(info)
+            create_vals.append(vals)
+        cards.check_access("write")
+        entries = self.sudo().with_context(prepaid_ledger_posting=True).create(create_vals)
+
+        allocator = _Allocator(self.sudo().env, cards.sudo())
+        for entry, info in zip(entries, posting_info, strict=True):
+            allocator.apply(entry, info)
+        allocator.settle_pending(entries)
+        allocator.commit()
+        entries._create_value_moves(allocator, posting_info)
+        return entries.sudo(self.env.su).with_context(prepaid_ledger_posting=False)
+
+    @api.model
+    def _prepare_posting_vals(self, card, vals):
+        """Check one entry before it is posted and fill in what derives from the card."""
+        env = self.env
+        entry_type = vals.get("entry_type")
+        if entry_type not in dict(ENTRY_TYPES):
+            raise UserError(env._("Unknown prepaid ledger entry type: %s", entry_type))
+        reversed_entry = self.browse(vals.get("reversed_entry_id"))
+        if card.closed and not reversed_entry and entry_type != "expiry":
+            raise UserError(
+                env._(
+                    "The prepaid service %(card)s is closed: it accepts no top-up and no consumption. "
+                    "Reopen it or use another card.",
+                    card=card.display_name,
+                )
+            )
+        date = fields.Date.to_date(vals.get("date")) or fields.Date.context_today(self)
+        vals["date"] = date
+        currency = env["res.currency"].browse(vals.pop("currency_id", False))
+        if currency and currency != card.currency_id:
+            raise UserError(
+                env._(
+                    "The prepaid service %(card)s is in %(card_currency)s; it cannot take an entry in "
+                    "%(currency)s. Use a card in that currency or convert the document.",
+                    card=card.display_name,
+                    card_currency=card.currency_id.name,
+                    currency=currency.name,
+                )
+            )
+        if card.service_type == "amount":
+            if "quantity" in vals and "amount" in vals and card.currency_id.compare_amounts(
+                vals["quantity"], vals["amount"]
+            ):
+                raise UserError(
+                    env._(
+                        "The prepaid service %(card)s holds a money balance: give an amount, not a quantity "
+                        "of units.",
+                        card=card.display_name,
+                    )
+                )
+            if "quantity" not in vals:
+                vals["quantity"] = vals.get("amount", 0.0)
+            vals["quantity"] = card.currency_id.round(vals["quantity"])
+        quantity = vals.get("quantity", 0.0)
+        rounding = card._get_unit_rounding()
+        quantity = float_round(quantity, precision_rounding=rounding)
+        vals["quantity"] = quantity
+        if float_is_zero(quantity, precision_rounding=rounding):
+            raise UserError(env._("A prepaid ledger entry needs a quantity or an amount other than zero."))
+
+        if reversed_entry:
+            vals.update(
+                entry_type=reversed_entry.entry_type,
+                bucket=reversed_entry.bucket,
+                is_inflow=False,
+                quantity=-reversed_entry.quantity,
+            )
+            if reversed_entry.is_inflow:
+                vals.update(amount=-reversed_entry.amount, value=-reversed_entry.value)
+            elif card.service_type == "amount":
+                vals["amount"] = -reversed_entry.amount
+            return vals
+
+        inflow = quantity > 0
+        allowed_sign = {"receipt": 1, "usage": -1, "expiry": -1, "refund": -1}.get(entry_type)
+        if allowed_sign and (1 if inflow else -1) != allowed_sign:
+            if entry_type == "receipt":
+                raise UserError(
+                    env._(
+                        "A top-up of %(card)s must add a positive quantity or amount; to take credit back, "
+                        "issue a credit note or create a negative adjustment.",
+                        card=card.display_name,
+                    )
+                )
+            raise UserError(
+                env._("A %(type)s on %(card)s must consume a positive quantity.", type=entry_type, card=card.display_name)
+            )
+        vals["is_inflow"] = inflow
+        vals["bucket"] = {"receipt": "received", "usage": "used", "expiry": "expired", "refund": "refunded"}.get(
+            entry_type, "received" if inflow else "used"
+        )
+        if inflow:
+            amount = vals.get("amount")
+            if amount is None:
+                raise UserError(env._("A top-up needs the amount paid for it."))
+            if card.currency_id.compare_amounts(amount, 0) < 0:
+                raise UserError(env._("A top-up cannot have a negative amount."))
+            value = vals.get("value")
+            if value is None:
+                value = card.currency_id._convert(amount, card.company_currency_id, card.company_id, date)
+            vals.update(
+                amount=card.currency_id.round(amount),
+                value=card.company_currency_id.round(value),
+                remaining_quantity=quantity,
+                remaining_amount=card.currency_id.round(amount),
+                remaining_value=card.company_currency_id.round(value),
+                unit_amount=amount / quantity,
+            )
+            if "valid_until" not in vals:
+                vals["valid_until"] = card._get_valid_until(date)
+        else:
+            vals["amount"] = quantity if card.service_type == "amount" else 0.0
+            vals["value"] = 0.0
+            vals["pending_quantity"] = 0.0
+            vals.pop("valid_until", None)
+        return vals
+
+    # ------------------------------------------------------------------
+    # Accounting
+    # ------------------------------------------------------------------
+    def _needs_value_move(self):
+        """Whether the module posts this entry's journal entry (an invoice posts its own)."""
+        self.ensure_one()
+        if self.invoice_line_id:
+            return False
+        if self.reversed_entry_id:
+            return self.reversed_entry_id._needs_value_move()
+        return self.entry_type in ("usage", "expiry", "adjustment")
+
+    def _get_counterpart_account(self, counterpart_account=False):
+        """Account that balances the deferred revenue line of this entry's journal entry."""
+        self.ensure_one()
+        company = self.company_id
+        if counterpart_account:
+            return counterpart_account
+        if self.reversed_entry_id and self.reversed_entry_id.move_id:
+            deferred = company.prepaid_deferred_account_id
+            lines = self.reversed_entry_id.move_id.line_ids.filtered(lambda line: line.account_id != deferred)
+            if lines:
+                return lines[0].account_id
+        if self.entry_type == "expiry":
+            if company.prepaid_expiry_to_liability and company.prepaid_unclaimed_account_id:
+                return company.prepaid_unclaimed_account_id
+            account = company.prepaid_breakage_account_id
+            if not account:
+                raise UserError(
+                    self.env._(
+                        "Set the breakage income account of %(company)s in Settings > Prepaid Services.",
+                        company=company.name,
+                    )
+                )
+            return account
+        return self.service_id._get_income_account(self.product_id)
+
+    def _create_value_moves(self, allocator, posting_info):
+        """Post the journal entries that move the value the new applications carried."""
+        Card = self.env["prepaid.service"]
+        specs = []
+        info_by_entry = {entry: info for entry, info in zip(self, posting_info, strict=True)}
+        for entry, value in allocator.value_by_outflow().items():
+            if not entry._needs_value_move() or entry.company_currency_id.is_zero(value):
+                continue
+            info = info_by_entry.get(entry, {})
+            counterpart = self.env["account.account"].browse(info.get("counterpart_account_id"))
+            specs.append((entry, value, entry._get_counterpart_account(counterpart)))
+        for entry in self.filtered(lambda e: e.is_inflow and e._needs_value_move()):
+            if entry.company_currency_id.is_zero(entry.value):
+                continue
+            counterpart = self.env["account.account"].browse(info_by_entry[entry].get("counterpart_account_id"))
+            if not counterpart:
+                raise UserError(
+                    self.env._(
+                        "A valued adjustment of %(card)s needs the account that pays for it.",
+                        card=entry.service_id.display_name,
+                    )
+                )
+            # Inflow: the value comes from the counterpart into deferred revenue (a negative outflow)
+            specs.append((entry, -entry.value, counterpart))
+        if not specs:
+            return
+        move_vals_list = []
+        for entry, value, counterpart in specs:
+            deferred = entry.company_id.prepaid_deferred_account_id
+            move_vals_list.append(
+                entry.service_id._prepare_journal_entry_vals(
+                    amount=value,
+                    debit_account=deferred,
+                    credit_account=counterpart,
+                    ref=entry._get_move_ref(),
+                    date=max(entry.date, allocator.settle_date.get(entry, entry.date)),
+                    product=entry.product_id,
+                )
+            )
+        moves = Card._create_journal_entries(move_vals_list)
+        for (entry, _value, _counterpart), move in zip(specs, moves, strict=True):
+            allocator.link_move(entry, move)
+            if not entry.move_id:
+                entry.with_context(prepaid_ledger_posting=True).move_id = move
+
+    def _get_move_ref(self):
+        self.ensure_one()
+        labels = dict(self._fields["entry_type"]._description_selection(self.env))
+        ref = f"{self.service_id.name} - {labels[self.entry_type]}"
+        if self.reversed_entry_id:
+            ref = self.env._("Reversal of %s", ref)
+        if self.name:
+            ref = f"{ref}: {self.name}"
+        return ref
+
+    # ------------------------------------------------------------------
+    # Reversal
+    # ------------------------------------------------------------------
+    def _reverse_entries(self, date=False, description=False):
+        """Undo entries with new entries that restore exactly what they moved."""
+        to_reverse = self.filtered(lambda e: not e.reversed_entry_id and not e.reversal_entry_ids)
+        for entry in to_reverse.filtered("is_inflow"):
+            if entry.currency_id.compare_amounts(entry.remaining_amount, entry.amount) or float_compare(
+                entry.remaining_quantity, entry.quantity, precision_rounding=entry.service_id._get_unit_rounding()
+            ):
+                raise UserError(
+                    self.env._(
+                        "The top-up %(entry)s of %(card)s has already been used (%(remaining)s of %(quantity)s "
+                        "left): it cannot be undone. Issue a credit note for what remains instead.",
+                        entry=entry.name or entry.date,
+                        card=entry.service_id.display_name,
+                        remaining=entry.remaining_quantity,
+                        quantity=entry.quantity,
+                    )
+                )
+        return self._post_entries(
+            [
+                {
+                    "service_id": entry.service_id.id,
+                    "entry_type": entry.entry_type,
+                    "reversed_entry_id": entry.id,
+                    "quantity": -entry.quantity,
+                    "date": date or fields.Date.context_today(self),
+                    "name": description or self.env._("Reversal of %s", entry.name or entry.entry_type),
+                    "product_id": entry.product_id.id,
+                    "timesheet_id": entry.timesheet_id.id,
+                    "sale_line_id": entry.sale_line_id.id,
+                    "invoice_line_id": entry.invoice_line_id.id,
+                }
+                for entry in to_reverse
+            ]
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_open_document(self):
+        self.ensure_one()
+        record = self.move_id or self.invoice_line_id.move_id
+        if record:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "account.move",
+                "res_id": record.id,
+                "view_mode": "form",
+            }
+        return False
+
+
+class _Allocator:
+    """Applies outflows to inflows for one posting and writes the result back in batch."""
+
+    def __init__(self, env, cards):
+        self.env = env
+        self.cards = cards
+        self.remaining = {}  # inflow -> [quantity, amount, value]
+        self.pending = {}  # outflow -> pending quantity
+        self.outflow_totals = {}  # outflow -> [amount, value] as before this posting
+        self.app_vals = []
+        self.new_value = defaultdict(float)  # outflow -> value applied in this posting
+        self.settle_date = {}  # outflow -> date its last settlement happened
+        self.applications = self.env["prepaid.ledger.application"]
+        self._open_loaded = set()
+        self.new_entries = env["prepaid.ledger.entry"]
+
+    # -- state ---------------------------------------------------------
+    def _load_open_inflows(self, card):
+        if card.id in self._open_loaded:
+            return
+        self._open_loaded.add(card.id)
+        inflows = self.env["prepaid.ledger.entry"].search(
+            [("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)]
+        )
+        for inflow in inflows:
+            self.remaining.setdefault(
+                inflow, [inflow.remaining_quantity, inflow.remaining_amount, inflow.remaining_value]
+            )
+
+    def _open_inflows(self, card, date, only=None):
+        self._load_open_inflows(card)
+        rounding = card._get_unit_rounding()
+        candidates = [
+            inflow
+            for inflow, rem in self.remaining.items()
+            if inflow.service_id == card
+            and float_compare(rem[0], 0.0, precision_rounding=rounding) > 0
+            and (only is None or inflow == only)
+            and (only is not None or not inflow.valid_until or inflow.valid_until >= date)
+        ]
+        return sorted(
+            candidates, key=lambda i: (not i.valid_until, i.valid_until or date, i.date, i.id)
+        )
+
+    def _track_outflow(self, outflow):
+        if outflow not in self.outflow_totals:
+            self.outflow_totals[outflow] = [outflow.amount, outflow.value]
+            self.pending.setdefault(outflow, outflow.pending_quantity)
+
+    def _add_application(self, outflow, inflow, quantity, amount, value):
+        self._track_outflow(outflow)
+        self.app_vals.append(
+            {
+                "outflow_id": outflow.id,
+                "inflow_id": inflow.id,
+                "quantity": quantity,
+                "amount": amount,
+                "value": value,
+            }
+        )
+        rem = self.remaining[inflow]
+        rem[0] -= quantity
+        rem[1] -= amount
+        rem[2] -= value
+        self.new_value[outflow] += value
+
+    def _take(self, outflow, inflow, quantity):
+        card = inflow.service_id
+        rem = self.remaining[inflow]
+        rounding = card._get_unit_rounding()
+        if float_compare(quantity, rem[0], precision_rounding=rounding) >= 0:
+            quantity, amount, value = rem
+        else:
+            amount = card.currency_id.round(rem[1] * quantity / rem[0])
+            value = card.company_currency_id.round(rem[2] * quantity / rem[0])
+        self._add_application(outflow, inflow, quantity, amount, value)
+        return quantity
+
+    def _allocate(self, outflow, quantity, only=None, date=None):
+        """Take quantity from open inflows; return what could not be covered."""
+        card = outflow.service_id
+        rounding = card._get_unit_rounding()
+        for inflow in self._open_inflows(card, date or outflow.date, only=only):
+            if float_compare(quantity, 0.0, precision_rounding=rounding) <= 0:
+                break
+            quantity -= self._take(outflow, inflow, min(quantity, self.remaining[inflow][0]))
+        return max(float_round(quantity, precision_rounding=rounding), 0.0)
+
+    # -- posting -------------------------------------------------------
+    def apply(self, entry, info):
+        self.new_entries |= entry
+        card = entry.service_id
+        if entry.is_inflow:
+            self._load_open_inflows(card)
+            self.remaining[entry] = [entry.remaining_quantity, entry.remaining_amount, entry.remaining_value]
+            return
+        self._track_outflow(entry)
+        original = entry.reversed_entry_id
+        if original and not original.is_inflow:
+            # Undo a consumption: give back to each top-up exactly what it gave
+            self._load_open_inflows(card)
+            self._track_outflow(original)
+            for app in original.outflow_application_ids:
+                self.remaining.setdefault(
+                    app.inflow_id,
+                    [app.inflow_id.remaining_quantity, app.inflow_id.remaining_amount, app.inflow_id.remaining_value],
+                )
+                self._add_application(entry, app.inflow_id, -app.quantity, -app.amount, -app.value)
+            self.pending[original] = 0.0
+            return
+        if original:
+            only = original
+            self._load_open_inflows(card)
+            self.remaining.setdefault(
+                original, [original.remaining_quantity, original.remaining_amount, original.remaining_value]
+            )
+        else:
+            only = self.env["prepaid.ledger.entry"].browse(info.get("apply_to_entry_id")) or None
+            if only is not None:
+                self._load_open_inflows(card)
+                self.remaining.setdefault(only, [only.remaining_quantity, only.remaining_amount, only.remaining_value])
+        missing = self._allocate(entry, -entry.quantity, only=only)
+        rounding = card._get_unit_rounding()
+        if float_is_zero(missing, precision_rounding=rounding):
+            return
+        if only is not None or card.overdraw_policy == "block" or entry.entry_type != "usage":
+            available = -entry.quantity - missing
+            raise UserError(
+                self.env._(
+                    "The prepaid service %(card)s of %(partner)s cannot cover %(quantity)s %(unit)s: "
+                    "only %(available)s %(unit)s are available, %(missing)s %(unit)s are missing. "
+                    "Top up the card or reduce the consumption.",
+                    card=card.display_name,
+                    partner=card.partner_id.display_name,
+                    quantity=-entry.quantity,
+                    available=available,
+                    missing=missing,
+                    unit=card.currency_id.name if card.service_type == "amount" else card.uom_id.name,
+                )
+            )
+        self.pending[entry] = missing
+
+    def settle_pending(self, entries):
+        """New inflows first pay off consumption that drove a card negative."""
+        cards = entries.filtered("is_inflow").service_id | entries.filtered(
+            lambda e: e.reversed_entry_id and not e.reversed_entry_id.is_inflow
+        ).service_id
+        if not cards:
+            return
+        outflows = self.env["prepaid.ledger.entry"].search(
+            [("service_id", "in", cards.ids), ("pending_quantity", ">", 0)], order="date, id"
+        )
+        new_pending = [e for e, p in self.pending.items() if p > 0 and e.service_id in cards and e not in outflows]
+        for outflow in list(outflows) + new_pending:
+            self._track_outflow(outflow)
+            pending = self.pending.get(outflow, 0.0)
+            if pending <= 0:
+                continue
+            latest = max((i.date for i in self.new_entries if i.is_inflow and i.service_id == outflow.service_id),
+                         default=outflow.date)
+            missing = self._allocate(outflow, pending, date=outflow.date)
+            if missing != pending:
+                self.settle_date[outflow] = max(latest, outflow.date)
+            self.pending[outflow] = missing
+
+    def commit(self):
+        """Write applications, remaining quantities and card balances in batch."""
+        Entry = self.env["prepaid.ledger.entry"].with_context(prepaid_ledger_posting=True)
+        if self.app_vals:
+            self.applications = self.env["prepaid.ledger.application"].sudo().create(self.app_vals)
+        value_by_outflow = defaultdict(lambda: [0.0, 0.0])
+        for vals in self.app_vals:
+            totals = value_by_outflow[vals["outflow_id"]]
+            totals[0] += vals["amount"]
+            totals[1] += vals["value"]
+
+        deltas = defaultdict(lambda: defaultdict(float))
+        for entry in self.new_entries:
+            d = deltas[entry.service_id]
+            sign = 1 if entry.bucket == "received" else -1
+            d[f"quantity_{entry.bucket}"] += sign * entry.quantity
+            d["quantity_outstanding"] += entry.quantity
+            d[f"amount_{entry.bucket}"] += sign * entry.amount
+            d["amount_outstanding"] += entry.amount
+            d["value_outstanding"] += entry.value
+
+        for outflow, (old_amount, old_value) in self.outflow_totals.items():
+            applied_amount, applied_value = value_by_outflow.get(outflow.id, (0.0, 0.0))
+            vals = {}
+            fixed_value = outflow.reversed_entry_id.is_inflow
+            if not fixed_value:
+                vals["value"] = outflow.company_currency_id.round(old_value - applied_value)
+                if outflow.service_type != "amount":
+                    vals["amount"] = outflow.currency_id.round(old_amount - applied_amount)
+            if outflow in self.pending and float_compare(
+                self.pending[outflow], outflow.pending_quantity, precision_digits=6
+            ):
+                vals["pending_quantity"] = self.pending[outflow]
+            vals = {
+                k: v for k, v in vals.items() if float_compare(v, outflow[k], precision_digits=6)
+            }
+            if vals:
+                d = deltas[outflow.service_id]
+                sign = 1 if outflow.bucket == "received" else -1
+                if "amount" in vals:
+                    d[f"amount_{outflow.bucket}"] += sign * (vals["amount"] - outflow.amount)
+                    d["amount_outstanding"] += vals["amount"] - outflow.amount
+                if "value" in vals:
+                    d["value_outstanding"] += vals["value"] - outflow.value
+                Entry.browse(outflow.id).write(vals)
+
+        for inflow, (quantity, amount, value) in self.remaining.items():
+            vals = {
+                "remaining_quantity": quantity,
+                "remaining_amount": inflow.currency_id.round(amount),
+                "remaining_value": inflow.company_currency_id.round(value),
+            }
+            vals = {k: v for k, v in vals.items() if float_compare(v, inflow[k], precision_digits=6)}
+            if vals:
+                Entry.browse(inflow.id).write(vals)
+
+        for card, d in deltas.items():
+            card_vals = {}
+            for fname, delta in d.items():
+                field = card._fields[fname]
+                new = card[fname] + delta
+                if fname.startswith("quantity_"):
+                    new = float_round(new, precision_rounding=card._get_unit_rounding())
+                elif fname == "value_outstanding":
+                    new = card.company_currency_id.round(new)
+                else:
+                    new = card.currency_id.round(new)
+                if float_compare(new, card[fname], precision_digits=6):
+                    card_vals[field.name] = new
+            if card_vals:
+                card.sudo().with_context(prepaid_ledger_posting=True).write(card_vals)
+        touched = self.cards | self.new_entries.service_id
+        expiries = dict(
+            self.env["prepaid.ledger.entry"]._read_group(
+                [("service_id", "in", touched.ids), ("remaining_quantity", ">", 0), ("valid_until", "!=", False)],
+                ["service_id"],
+                ["valid_until:min"],
+            )
+        )
+        for card in touched:
+            if (card.next_expiry_date or False) != (expiries.get(card) or False):
+                card.sudo().with_context(prepaid_ledger_posting=True).next_expiry_date = (
+                    expiries.get(card) or False
+                )
+
+    def value_by_outflow(self):
+        result = defaultdict(float)
+        for outflow, value in self.new_value.items():
+            result[outflow] += value
+        return result
+
+    def link_move(self, outflow, move):
+        self.applications.filtered(lambda a: a.outflow_id == outflow).sudo().move_id = move

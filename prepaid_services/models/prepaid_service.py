@@ -1,0 +1,595 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import float_compare
+
+BALANCE_BUCKETS = ("received", "used", "expired", "refunded")
+BALANCE_FIELDS = frozenset(
+    [f"quantity_{b}" for b in (*BALANCE_BUCKETS, "outstanding")]
+    + [f"amount_{b}" for b in (*BALANCE_BUCKETS, "outstanding")]
+    + ["value_outstanding", "next_expiry_date"]
+)
+
+
+class PrepaidService(models.Model):
+    """A customer's prepaid account: what was bought in advance and is still owed."""
+
+    _name = "prepaid.service"
+    _description = "Prepaid Service"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Number",
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
+        default=lambda self: self.env._("New"),
+    )
+    description = fields.Char(tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True, string="Commercial Entity"
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Account Manager",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Receives the activities when the card runs low or expires soon.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        tracking=True,
+        default=lambda self: self.env.company.currency_id,
+        help="Currency of the card: top-up invoices and usage must be in this currency.",
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    service_type = fields.Selection(
+        [("quantity", "Quantity"), ("amount", "Amount")],
+        string="Type",
+        required=True,
+        default="quantity",
+        tracking=True,
+        help="Quantity: units (hours, days, tickets, tokens) are credited and consumed. "
+        "Amount: a money balance is credited and consumed.",
+    )
+    accrual = fields.Selection(
+        [("one_time", "One-time"), ("periodic", "Periodic")],
+        required=True,
+        default="one_time",
+        tracking=True,
+        help="One-time: bought once and topped up by hand or by selling more. "
+        "Periodic: topped up every period by a recurring invoice.",
+    )
+    uom_id = fields.Many2one(
+        "uom.uom",
+        string="Unit",
+        default=lambda self: self.env.ref("uom.product_uom_hour", raise_if_not_found=False),
+        help="Unit in which a quantity card is credited and consumed.",
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        string="Service Product",
+        check_company=True,
+        domain=[("type", "=", "service")],
+        help="Service whose income account receives the revenue recognised when the card is "
+        "consumed, unless the consumption names another product.",
+    )
+    date_start = fields.Date(string="Start Date", required=True, default=fields.Date.context_today, tracking=True)
+    date_end = fields.Date(string="End Date", tracking=True)
+    closed = fields.Boolean(
+        tracking=True,
+        copy=False,
+        help="A closed card accepts no top-up and no consumption.",
+    )
+    validity_interval = fields.Integer(
+        string="Validity",
+        help="How long each new top-up can be used. Empty means unlimited.",
+    )
+    validity_unit = fields.Selection(
+        [("days", "Days"), ("weeks", "Weeks"), ("months", "Months"), ("years", "Years")],
+        default="months",
+    )
+    overdraw_policy = fields.Selection(
+        [("block", "Block"), ("negative", "Allow negative balance")],
+        required=True,
+        default="block",
+        tracking=True,
+        help="Block: consumption beyond the balance is refused. "
+        "Allow negative balance: the shortfall is settled first by the next top-up.",
+    )
+    priority = fields.Integer(
+        default=10,
+        help="When several cards of a customer can pay for the same work, lower numbers are drawn first "
+        "(after the ones expiring first).",
+    )
+    analytic_account_id = fields.Many2one(
+        "account.analytic.account",
+        string="Analytic Account",
+        check_company=True,
+        copy=False,
+        help="Analytic account of the revenue recognised and the residuals expired on this card.",
+    )
+    note = fields.Html()
+
+    job_ids = fields.One2many("prepaid.service.job", "service_id", string="Assigned Jobs")
+    job_count = fields.Integer(string="No. of Jobs assigned", compute="_compute_job_count")
+    entry_ids = fields.One2many("prepaid.ledger.entry", "service_id", string="Ledger Entries")
+    entry_count = fields.Integer(compute="_compute_entry_count", string="No. of Ledger Entries")
+
+    # Balances: written only by prepaid.ledger.entry._post_entries()
+    quantity_received = fields.Float(digits="Product Unit", readonly=True, copy=False)
+    quantity_used = fields.Float(digits="Product Unit", readonly=True, copy=False)
+    quantity_expired = fields.Float(digits="Product Unit", readonly=True, copy=False)
+    quantity_refunded = fields.Float(digits="Product Unit", readonly=True, copy=False)
+    quantity_outstanding = fields.Float(digits="Product Unit", readonly=True, copy=False, string="Outstanding")
+    amount_received = fields.Monetary(readonly=True, copy=False)
+    amount_used = fields.Monetary(readonly=True, copy=False)
+    amount_expired = fields.Monetary(readonly=True, copy=False)
+    amount_refunded = fields.Monetary(readonly=True, copy=False)
+    amount_outstanding = fields.Monetary(readonly=True, copy=False, string="Outstanding Amount")
+    value_outstanding = fields.Monetary(
+        currency_field="company_currency_id",
+        readonly=True,
+        copy=False,
+        string="Deferred Revenue",
+        help="Company-currency value of the open top-ups: what this card holds on the deferred revenue account.",
+    )
+    next_expiry_date = fields.Date(readonly=True, copy=False, help="Earliest expiry among the open top-ups.")
+    low_balance_threshold = fields.Float(
+        digits="Product Unit",
+        help="The card counts as running low when its outstanding balance falls to or below this.",
+    )
+    is_low_balance = fields.Boolean(
+        compute="_compute_is_low_balance", search="_search_is_low_balance", string="Low Balance"
+    )
+
+    _check_dates = models.Constraint(
+        "CHECK(date_end IS NULL OR date_end >= date_start)",
+        "The end date of a prepaid service cannot be before its start date.",
+    )
+    _check_validity_interval = models.Constraint(
+        "CHECK(validity_interval IS NULL OR validity_interval >= 0)",
+        "The validity of a prepaid service cannot be negative.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    def _compute_job_count(self):
+        counts = dict(
+            self.env["prepaid.service.job"]._read_group(
+                [("service_id", "in", self.ids)], ["service_id"], ["__count"]
+            )
+        )
+        for card in self:
+            card.job_count = counts.get(card, 0)
+
+    def _compute_entry_count(self):
+        counts = dict(
+            self.env["prepaid.ledger.entry"]._read_group(
+                [("service_id", "in", self.ids)], ["service_id"], ["__count"]
+            )
+        )
+        for card in self:
+            card.entry_count = counts.get(card, 0)
+
+    @api.depends("quantity_outstanding", "low_balance_threshold")
+    def _compute_is_low_balance(self):
+        for card in self:
+            card.is_low_balance = (
+                float_compare(card.quantity_outstanding, card.low_balance_threshold, precision_digits=6) <= 0
+            )
+
+    def _search_is_low_balance(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        self.env["prepaid.service"].flush_model(["quantity_outstanding", "low_balance_threshold"])
+        self.env.cr.execute(
+            "SELECT id FROM prepaid_service WHERE quantity_outstanding <= COALESCE(low_balance_threshold, 0)"
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        positive = (operator == "in") == (True in value)
+        return Domain("id", "in" if positive else "not in", ids)
+
+    @api.depends("name", "description", "partner_id")
+    def _compute_display_name(self):
+        for card in self:
+            parts = [card.name or ""]
+            if card.description:
+                parts.append(card.description)
+            card.display_name = " - ".join(parts)
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("service_type", "uom_id")
+    def _check_uom(self):
+        for card in self:
+            if card.service_type == "quantity" and not card.uom_id:
+                raise ValidationError(
+                    self.env._("The quantity card %(card)s needs a unit of measure.", card=card.name)
+                )
+
+    def _check_no_entries(self, field_names):
+        """Fields that give entries their meaning cannot change once the card has a ledger."""
+        cards = self.filtered("entry_ids")
+        if cards:
+            raise UserError(
+                self.env._(
+                    "You cannot change %(fields)s of %(cards)s: it already has ledger entries. "
+                    "Create a new prepaid service instead.",
+                    fields=", ".join(self._fields[f].string for f in field_names),
+                    cards=", ".join(cards.mapped("name")),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        sequence = self.env["ir.sequence"]
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == self.env._("New"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = sequence.with_company(company).next_by_code("prepaid.service") or self.env._("New")
+        cards = super().create(vals_list)
+        cards._create_analytic_accounts()
+        return cards
+
+    def write(self, vals):
+        balances = set(vals) & BALANCE_FIELDS
+        if balances and not self.env.context.get("prepaid_ledger_posting"):
+            raise UserError(
+                self.env._("The balances of a prepaid service are moved by ledger entries only (%s).",
+                           ", ".join(sorted(balances)))
+            )
+        locked = [f for f in ("service_type", "currency_id", "company_id", "uom_id") if f in vals]
+        if locked:
+            changed = self.filtered(
+                lambda c: any(
+                    (c[f].id if isinstance(c[f], models.BaseModel) else c[f]) != vals[f] for f in locked
+                )
+            )
+            changed._check_no_entries(locked)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_entries(self):
+        if self.filtered("entry_ids"):
+            raise UserError(
+                self.env._("A prepaid service with ledger entries cannot be deleted; close it instead.")
+            )
+
+    def _create_analytic_accounts(self):
+        """Give each new card its own analytic account when its company asks for it."""
+        cards = self.filtered(lambda c: not c.analytic_account_id and c.company_id.prepaid_auto_analytic)
+        if not cards:
+            return
+        plan, _other = self.env["account.analytic.plan"]._get_all_plans()
+        if not plan:
+            return
+        accounts = self.env["account.analytic.account"].sudo().create(
+            [
+                {
+                    "name": f"{card.name} - {card.partner_id.display_name}",
+                    "plan_id": plan.id,
+                    "partner_id": card.commercial_partner_id.id,
+                    "company_id": card.company_id.id,
+                }
+                for card in cards
+            ]
+        )
+        for card, account in zip(cards, accounts, strict=True):
+            card.analytic_account_id = account
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _get_valid_until(self, from_date):
+        """Expiry date of a top-up made on from_date, per the card's validity rule."""
+        self.ensure_one()
+        if not self.validity_interval:
+            return False
+        delta = relativedelta(**{self.validity_unit or "months": self.validity_interval})
+        return from_date + delta - relativedelta(days=1)
+
+    def _lock_for_update(self):
+        """Row lock so that two transactions cannot consume the same balance at once."""
+        if self.ids:
+            self.env.cr.execute(
+                "SELECT id FROM prepaid_service WHERE id IN %s ORDER BY id FOR UPDATE", [tuple(self.ids)]
+            )
+
+    def _get_unit_rounding(self):
+        self.ensure_one()
+        if self.service_type == "amount":
+            return self.currency_id.rounding
+        return self.uom_id.rounding or 0.01
+
+    def _get_ledger_balances(self):
+        """Balances recomputed from scratch from the ledger, keyed by card id.
+
+        The stored balances are maintained incrementally by the posting service; this is the
+        reference they must always equal.
+        """
+        Entry = self.env["prepaid.ledger.entry"]
+        result = {
+            card.id: {
+                **{f"quantity_{b}": 0.0 for b in BALANCE_BUCKETS},
+                **{f"amount_{b}": 0.0 for b in BALANCE_BUCKETS},
+                "quantity_outstanding": 0.0,
+                "amount_outstanding": 0.0,
+                "value_outstanding": 0.0,
+                "next_expiry_date": False,
+            }
+            for card in self
+        }
+        groups = Entry._read_group(
+            [("service_id", "in", self.ids)],
+            ["service_id", "bucket"],
+            ["quantity:sum", "amount:sum", "value:sum"],
+        )
+        for card, bucket, quantity, amount, value in groups:
+            res = result[card.id]
+            sign = 1 if bucket == "received" else -1
+            res[f"quantity_{bucket}"] += sign * quantity
+            res[f"amount_{bucket}"] += sign * amount
+            res["quantity_outstanding"] += quantity
+            res["amount_outstanding"] += amount
+            res["value_outstanding"] += value
+        expiries = Entry._read_group(
+            [("service_id", "in", self.ids), ("remaining_quantity", ">", 0), ("valid_until", "!=", False)],
+            ["service_id"],
+            ["valid_until:min"],
+        )
+        for card, valid_until in expiries:
+            result[card.id]["next_expiry_date"] = valid_until
+        return result
+
+    def _get_balance_differences(self):
+        """Cards whose stored balances differ from the ledger: {card: {field: (stored, ledger)}}."""
+        differences = {}
+        ledger = self._get_ledger_balances()
+        for card in self:
+            diff = {}
+            for fname, expected in ledger[card.id].items():
+                stored = card[fname]
+                if fname == "next_expiry_date":
+                    if (stored or False) != (expected or False):
+                        diff[fname] = (stored, expected)
+                elif float_compare(stored, expected, precision_digits=4):
+                    diff[fname] = (stored, expected)
+            if diff:
+                differences[card] = diff
+        return differences
+
+    # ------------------------------------------------------------------
+    # Accounting
+    # ------------------------------------------------------------------
+    def _get_income_account(self, product=False):
+        """Income account of the consumed service, mapped by the customer's fiscal position."""
+        self.ensure_one()
+        company = self.company_id
+        product = (product or self.product_id).with_company(company)
+        account = product and product.product_tmpl_id._get_product_accounts()["income"]
+        account = account or company.income_account_id
+        if not account:
+            raise UserError(
+                self.env._(
+                    "No income account for the revenue of %(card)s: set one on its service product or "
+                    "on the company %(company)s.",
+                    card=self.display_name,
+                    company=company.name,
+                )
+            )
+        fiscal_position = (
+            self.env["account.fiscal.position"].with_company(company)._get_fiscal_position(self.partner_id)
+        )
+        return fiscal_position.map_account(account) if fiscal_position else account
+
+    def _get_analytic_distribution(self):
+        self.ensure_one()
+        return {str(self.analytic_account_id.id): 100} if self.analytic_account_id else {}
+
+    def _prepare_journal_entry_vals(
+        self, amount, debit_account, credit_account, ref, date, analytic_distribution=None, product=False
+    ):
+        """Vals of a journal entry moving amount (company currency) from credit to debit account.
+
+        A negative amount swaps the sides. Both lines name the card so that the deferred revenue
+        account can be reconciled against the ledger card by card; the non-deferred line carries
+        the analytic distribution.
+        """
+        self.ensure_one()
+        company = self.company_id
+        if not debit_account or not credit_account:
+            raise UserError(
+                self.env._(
+                    "Set the deferred revenue account and the recognition journal of %(company)s in "
+                    "Settings > Prepaid Services.",
+                    company=company.name,
+                )
+            )
+        if amount < 0:
+            amount, debit_account, credit_account = -amount, credit_account, debit_account
+        deferred = company.prepaid_deferred_account_id
+        if analytic_distribution is None:
+            analytic_distribution = self._get_analytic_distribution()
+        journal = company.prepaid_journal_id or self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
+        )
+        if not journal:
+            raise UserError(
+                self.env._("Set the recognition journal of %(company)s in Settings > Prepaid Services.",
+                           company=company.name)
+            )
+        lock_dates = company._get_violated_lock_dates(date, False, journal)
+        if lock_dates:
+            date = lock_dates[-1][0] + relativedelta(days=1)
+
+        def line(account, debit, credit):
+            return Command.create(
+                {
+                    "account_id": account.id,
+                    "name": ref,
+                    "debit": debit,
+                    "credit": credit,
+                    "partner_id": self.commercial_partner_id.id,
+                    "prepaid_service_id": self.id,
+                    "product_id": product.id if product and account != deferred else False,
+                    "analytic_distribution": analytic_distribution if account != deferred else False,
+                }
+            )
+
+        return {
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "company_id": company.id,
+            "date": date,
+            "ref": ref,
+            "partner_id": self.commercial_partner_id.id,
+            "prepaid_service_id": self.id,
+            "line_ids": [line(debit_account, amount, 0.0), line(credit_account, 0.0, amount)],
+        }
+
+    @api.model
+    def _create_journal_entries(self, vals_list):
+        """Create and post journal entries prepared by _prepare_journal_entry_vals()."""
+        moves = self.env["account.move"].sudo().with_context(skip_invoice_sync=True).create(vals_list)
+        moves.action_post()
+        return moves.sudo(False)
+
+    def _get_deferred_balances(self):
+        """Balance (credit - debit) of the deferred revenue account moved for each card, by card id."""
+        result = dict.fromkeys(self.ids, 0.0)
+        for company in self.company_id:
+            account = company.prepaid_deferred_account_id
+            if not account:
+                continue
+            groups = self.env["account.move.line"].sudo()._read_group(
+                [
+                    ("prepaid_service_id", "in", self.filtered(lambda c, co=company: c.company_id == co).ids),
+                    ("account_id", "=", account.id),
+                    ("parent_state", "=", "posted"),
+                ],
+                ["prepaid_service_id"],
+                ["balance:sum"],
+            )
+            for card, balance in groups:
+                result[card.id] = -balance
+        return result
+
+    @api.model
+    def _check_deferred_revenue(self, companies=None):
+        """Integrity check: per company, deferred revenue moved by this module vs open top-ups.
+
+        Returns {company: {"account": balance, "ledger": value, "cards": {card: (account, ledger)}}}
+        for every company where they differ; empty when everything ties.
+        """
+        companies = companies or self.env.companies
+        cards = self.sudo().search([("company_id", "in", companies.ids)])
+        balances = cards._get_deferred_balances()
+        open_values = dict(
+            self.env["prepaid.ledger.entry"].sudo()._read_group(
+                [("service_id", "in", cards.ids), ("is_inflow", "=", True)],
+                ["service_id"],
+                ["remaining_value:sum"],
+            )
+        )
+        report = {}
+        for card in cards:
+            account_balance = balances.get(card.id, 0.0)
+            ledger_value = open_values.get(card, 0.0)
+            if card.company_currency_id.compare_amounts(account_balance, ledger_value):
+                company_report = report.setdefault(
+                    card.company_id, {"account": 0.0, "ledger": 0.0, "cards": {}}
+                )
+                company_report["cards"][card] = (account_balance, ledger_value)
+        for company, company_report in report.items():
+            company_cards = cards.filtered(lambda c, co=company: c.company_id == co)
+            company_report["account"] = sum(balances.get(c.id, 0.0) for c in company_cards)
+            company_report["ledger"] = sum(open_values.get(c, 0.0) for c in company_cards)
+        return report
+
+    def action_check_deferred_revenue(self):
+        """Server action: tell the accountant whether deferred revenue ties with the open top-ups."""
+        report = self._check_deferred_revenue(self.company_id or self.env.companies)
+        if not report:
+            message = self.env._("Deferred revenue ties with the open top-ups of every prepaid service.")
+            notif_type = "success"
+        else:
+            lines = []
+            for company, data in report.items():
+                lines.append(
+                    self.env._(
+                        "%(company)s: account %(account)s, open top-ups %(ledger)s",
+                        company=company.name,
+                        account=data["account"],
+                        ledger=data["ledger"],
+                    )
+                )
+                lines.extend(
+                    f"  {card.name}: {account:.2f} / {ledger:.2f}" for card, (account, ledger) in data["cards"].items()
+                )
+            message = "\n".join(lines)
+            notif_type = "danger"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Check Deferred Revenue"),
+                "message": message,
+                "type": notif_type,
+                "sticky": bool(report),
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_close(self):
+        self.write({"closed": True})
+
+    def action_reopen(self):
+        self.write({"closed": False})
+        self.job_ids._check_project_single_customer()
+
+    def action_view_entries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("prepaid_services.action_prepaid_ledger_entry")
+        action["domain"] = [("service_id", "=", self.id)]
+        action["context"] = {"default_service_id": self.id}
+        return action
+
+    def action_view_jobs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("prepaid_services.action_prepaid_service_job")
+        action["domain"] = [("service_id", "=", self.id)]
+        action["context"] = {"default_service_id": self.id}
+        return action
+
+    def action_create_ledger_entry(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "prepaid_services.action_prepaid_ledger_entry_wizard"
+        )
+        action["context"] = {"default_service_id": self.id}
+        return action

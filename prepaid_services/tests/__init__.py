@@ -1,0 +1,6 @@
+from . import (
+    test_ledger_fifo,
+    test_ledger_integrity,
+    test_multicompany,
+    test_service_jobs,
+)

@@ -1,0 +1,133 @@
+from datetime import date
+
+from odoo import Command
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class PrepaidCommon(AccountTestInvoicingCommon):
+    """Fixtures shared by the prepaid services tests: one company with a chart of accounts,
+    the prepaid accounts the module creates for it, a customer, a service product."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.currency = cls.company.currency_id
+        cls.deferred_account = cls.company.prepaid_deferred_account_id
+        cls.breakage_account = cls.company.prepaid_breakage_account_id
+        cls.income_account = cls.company_data["default_account_revenue"]
+        cls.goodwill_account = cls.company_data["default_account_expense"]
+        cls.uom_hour = cls.env.ref("uom.product_uom_hour")
+        cls.service_product = cls._create_product(
+            name="Support Hour",
+            type="service",
+            uom_id=cls.uom_hour.id,
+            lst_price=100.0,
+            taxes_id=[Command.clear()],
+        )
+        cls.customer = cls.partner_a
+        cls.manager = cls.env.user
+
+    # ------------------------------------------------------------------
+    # Builders
+    # ------------------------------------------------------------------
+    @classmethod
+    def _create_card(cls, **vals):
+        return cls.env["prepaid.service"].create(
+            {
+                "partner_id": cls.customer.id,
+                "description": "Support block",
+                "service_type": "quantity",
+                "uom_id": cls.uom_hour.id,
+                "product_id": cls.service_product.id,
+                "date_start": date(2026, 1, 1),
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _credit(cls, card, quantity, amount, on_date, valid_until=None):
+        """A valued manual credit (goodwill paid by the expense account): an inflow with a journal entry."""
+        vals = {
+            "service_id": card.id,
+            "entry_type": "adjustment",
+            "date": on_date,
+            "quantity": quantity,
+            "amount": amount,
+            "name": "Credit",
+            "counterpart_account_id": cls.goodwill_account.id,
+        }
+        if valid_until is not None:
+            vals["valid_until"] = valid_until
+        return cls.env["prepaid.ledger.entry"]._post_entries([vals])
+
+    @classmethod
+    def _use(cls, card, quantity, on_date, **vals):
+        return cls.env["prepaid.ledger.entry"]._post_entries(
+            [
+                {
+                    "service_id": card.id,
+                    "entry_type": "usage",
+                    "date": on_date,
+                    "quantity": -quantity,
+                    "name": "Work",
+                    **vals,
+                }
+            ]
+        )
+
+    # ------------------------------------------------------------------
+    # Assertions
+    # ------------------------------------------------------------------
+    def assertBalancesMatchLedger(self, cards):
+        cards.invalidate_recordset()
+        self.assertEqual(cards._get_balance_differences(), {}, "stored balances differ from the ledger")
+
+    def assertDeferredRevenueTies(self, companies=None):
+        report = self.env["prepaid.service"]._check_deferred_revenue(companies or self.company)
+        self.assertEqual(report, {}, "deferred revenue account does not tie with the open top-ups")
+
+    def assertMoveLines(self, move, expected):
+        """Compare a journal entry's lines (account, debit, credit, analytic, partner) regardless of order."""
+        self.assertEqual(move.state, "posted")
+
+        def key(vals):
+            return (vals["account_id"], round(vals["debit"], 2), round(vals["credit"], 2))
+
+        actual = sorted(
+            (
+                {
+                    "account_id": line.account_id.id,
+                    "debit": line.debit,
+                    "credit": line.credit,
+                    "analytic_distribution": line.analytic_distribution or False,
+                    "partner_id": line.partner_id.id,
+                }
+                for line in move.line_ids
+            ),
+            key=key,
+        )
+        expected = sorted(
+            (
+                {
+                    "analytic_distribution": False,
+                    "partner_id": move.partner_id.commercial_partner_id.id,
+                    **vals,
+                    "account_id": vals["account_id"].id
+                    if hasattr(vals["account_id"], "id")
+                    else vals["account_id"],
+                }
+                for vals in expected
+            ),
+            key=key,
+        )
+        self.assertEqual(len(actual), len(expected), f"{move.name}: {actual}")
+        for got, want in zip(actual, expected, strict=True):
+            for fname, value in want.items():
+                if isinstance(value, float):
+                    self.assertAlmostEqual(got[fname], value, places=2, msg=f"{move.name} {fname}: {got}")
+                else:
+                    self.assertEqual(got[fname], value, f"{move.name} {fname}: {got}")

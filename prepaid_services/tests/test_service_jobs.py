@@ -1,0 +1,42 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import PrepaidCommon
+
+
+@tagged("post_install", "-at_install")
+class TestServiceJobs(PrepaidCommon):
+    """Assigned jobs tie projects to one customer's cards."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.project = cls.env["project.project"].sudo().create(
+            {"name": "Managed services", "partner_id": cls.customer.id, "company_id": cls.company.id}
+        )
+
+    def test_job_count_on_card(self):
+        card = self._create_card()
+        other = self.env["project.project"].sudo().create({"name": "Other", "company_id": self.company.id})
+        self.env["prepaid.service.job"].create(
+            [{"service_id": card.id, "project_id": self.project.id}, {"service_id": card.id, "project_id": other.id}]
+        )
+        self.assertEqual(card.job_count, 2)
+
+    def test_project_cannot_serve_open_cards_of_two_customers(self):
+        card_a = self._create_card()
+        card_a_bis = self._create_card()
+        card_b = self._create_card(partner_id=self.partner_b.id)
+        self.env["prepaid.service.job"].create({"service_id": card_a.id, "project_id": self.project.id})
+        # a second card of the same customer may share the project
+        self.env["prepaid.service.job"].create({"service_id": card_a_bis.id, "project_id": self.project.id})
+        with self.assertRaisesRegex(ValidationError, "already assigned to an open prepaid service of another"):
+            self.env["prepaid.service.job"].create({"service_id": card_b.id, "project_id": self.project.id})
+
+    def test_closed_card_frees_its_project_for_another_customer(self):
+        card_a = self._create_card()
+        card_b = self._create_card(partner_id=self.partner_b.id)
+        self.env["prepaid.service.job"].create({"service_id": card_a.id, "project_id": self.project.id})
+        card_a.action_close()
+        job = self.env["prepaid.service.job"].create({"service_id": card_b.id, "project_id": self.project.id})
+        self.assertEqual(card_b.job_ids, job)

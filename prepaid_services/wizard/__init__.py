@@ -1,0 +1,1 @@
+from . import prepaid_ledger_entry_wizard

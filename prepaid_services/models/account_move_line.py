@@ -1,4 +1,7 @@
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMoveLine(models.Model):
@@ -8,6 +11,106 @@ class AccountMoveLine(models.Model):
         "prepaid.service",
         string="Prepaid Service",
         index="btree_not_null",
-        copy=False,
+        check_company=True,
         help="Card whose deferred revenue this line moves.",
     )
+
+    def _is_prepaid_topup_line(self):
+        """A customer invoice or credit note line selling prepaid credit."""
+        self.ensure_one()
+        return (
+            self.display_type == "product"
+            and self.move_id.move_type in ("out_invoice", "out_refund")
+            and self.product_id.prepaid_ok
+        )
+
+    def _compute_account_id(self):
+        res = super()._compute_account_id()
+        for line in self:
+            if line.display_type == "product" and line.move_id.is_sale_document(include_receipts=True):
+                deferred = line.company_id.prepaid_deferred_account_id
+                if deferred and line.product_id.prepaid_ok:
+                    line.account_id = deferred
+        return res
+
+    @api.depends("product_id", "product_uom_id")
+    def _compute_tax_ids(self):
+        res = super()._compute_tax_ids()
+        for line in self:
+            if line._is_prepaid_topup_line() and line.company_id.prepaid_tax_timing == "consumption":
+                line.tax_ids = False
+        return res
+    def _prepaid_assign_cards(self):
+        """Top-up lines without a card (invoices made by hand) open one per customer and product."""
+        missing = self.filtered(lambda line: not line.prepaid_service_id)
+        if not missing:
+            return
+        groups = defaultdict(lambda: self.env["account.move.line"])
+        for line in missing:
+            if line.move_id.move_type == "out_refund":
+                origin = line.move_id.reversed_entry_id.line_ids.filtered(
+                    lambda o, line=line: o.product_id == line.product_id and o.prepaid_service_id
+                )[:1]
+                if origin:
+                    line.prepaid_service_id = origin.prepaid_service_id
+                    continue
+                raise UserError(
+                    self.env._(
+                        "The credit note line %(line)s takes back prepaid credit: choose the prepaid service it "
+                        "refunds.",
+                        line=line.display_name,
+                    )
+                )
+            groups[(line.move_id, line.product_id)] |= line
+        card_vals = []
+        for (move, product), _lines in groups.items():
+            card_vals.append(
+                {
+                    **product.product_tmpl_id._get_prepaid_card_vals(),
+                    "partner_id": move.partner_id.id,
+                    "company_id": move.company_id.id,
+                    "currency_id": move.currency_id.id,
+                    "date_start": move.invoice_date or move.date,
+                    "user_id": move.invoice_user_id.id or self.env.user.id,
+                }
+            )
+        cards = self.env["prepaid.service"].sudo().create(card_vals)
+        for lines, card in zip(groups.values(), cards, strict=True):
+            lines.prepaid_service_id = card
+
+    def _prepaid_prepare_entry_vals(self, entry_type):
+        self.ensure_one()
+        card = self.prepaid_service_id
+        move = self.move_id
+        sign = 1 if entry_type == "receipt" else -1
+        if card.service_type == "amount":
+            quantity = self.price_subtotal
+        else:
+            quantity = self.product_id._get_prepaid_quantity(self.quantity, self.product_uom_id)
+        vals = {
+            "service_id": card.id,
+            "entry_type": entry_type,
+            "date": move.date,
+            "quantity": sign * quantity,
+            "currency_id": move.currency_id.id,
+            "invoice_line_id": self.id,
+            "move_id": move.id,
+            "sale_line_id": self.sale_line_ids[:1].id,
+            "product_id": self.product_id.id,
+            "name": move.name,
+        }
+        if entry_type == "receipt":
+            vals.update(amount=self.price_subtotal, value=-self.balance)
+        else:
+            origin = self.env["prepaid.ledger.entry"].sudo().search(
+                [
+                    ("invoice_line_id", "in", move.reversed_entry_id.line_ids.ids),
+                    ("service_id", "=", card.id),
+                    ("is_inflow", "=", True),
+                    ("reversal_entry_ids", "=", False),
+                ],
+                limit=1,
+            )
+            if origin:
+                vals["apply_to_entry_id"] = origin.id
+        return vals

@@ -387,6 +387,7 @@ class PrepaidLedgerEntry(models.Model):
                     ref=entry._get_move_ref(),
                     date=max(entry.date, allocator.settle_date.get(entry, entry.date)),
                     product=entry.product_id,
+                    entry=entry,
                 )
             )
         moves = Card._create_journal_entries(move_vals_list)
@@ -394,6 +395,42 @@ class PrepaidLedgerEntry(models.Model):
             allocator.link_move(entry, move)
             if not entry.move_id:
                 entry.with_context(prepaid_ledger_posting=True).move_id = move
+
+    def _prepaid_settle_document_difference(self):
+        """Post what the document's deferred revenue line and the lots' value disagree on.
+
+        A credit note (or an invoice paying with prepaid credit) moves deferred revenue at its own price
+        and rate; the ledger releases the value of the lots it consumed. Deferred revenue is not
+        revalued, so the difference goes to exchange gain/loss (foreign currency) or breakage.
+        """
+        specs = []
+        for entry in self.filtered("invoice_line_id"):
+            line = entry.invoice_line_id
+            company = entry.company_id
+            difference = entry.value + line.balance
+            if company.currency_id.is_zero(difference):
+                continue
+            if line.currency_id != company.currency_id:
+                account = (
+                    company.expense_currency_exchange_account_id
+                    if difference > 0
+                    else company.income_currency_exchange_account_id
+                )
+            else:
+                account = company.prepaid_breakage_account_id
+            specs.append(
+                entry.service_id._prepare_journal_entry_vals(
+                    amount=-difference,
+                    debit_account=company.prepaid_deferred_account_id,
+                    credit_account=account,
+                    ref=self.env._("%s (difference with the lots consumed)", entry._get_move_ref()),
+                    date=entry.date,
+                    analytic_distribution=entry.service_id._get_analytic_distribution(),
+                    entry=entry,
+                )
+            )
+        if specs:
+            self.env["prepaid.service"]._create_journal_entries(specs)
 
     def _get_move_ref(self):
         self.ensure_one()
@@ -584,8 +621,20 @@ class _Allocator:
         rounding = card._get_unit_rounding()
         if float_is_zero(missing, precision_rounding=rounding):
             return
+        available = -entry.quantity - missing
+        unit = card.currency_id.name if card.service_type == "amount" else card.uom_id.name
+        if entry.entry_type == "refund":
+            raise UserError(
+                self.env._(
+                    "The credit note takes back %(quantity)s %(unit)s of %(card)s, but only %(available)s %(unit)s "
+                    "of that top-up remain unused. Refund at most %(available)s %(unit)s.",
+                    card=card.display_name,
+                    quantity=-entry.quantity,
+                    available=available,
+                    unit=unit,
+                )
+            )
         if only is not None or card.overdraw_policy == "block" or entry.entry_type != "usage":
-            available = -entry.quantity - missing
             raise UserError(
                 self.env._(
                     "The prepaid service %(card)s of %(partner)s cannot cover %(quantity)s %(unit)s: "
@@ -596,7 +645,7 @@ class _Allocator:
                     quantity=-entry.quantity,
                     available=available,
                     missing=missing,
-                    unit=card.currency_id.name if card.service_type == "amount" else card.uom_id.name,
+                    unit=unit,
                 )
             )
         self.pending[entry] = missing

@@ -410,7 +410,7 @@ class PrepaidService(models.Model):
         return {str(self.analytic_account_id.id): 100} if self.analytic_account_id else {}
 
     def _prepare_journal_entry_vals(
-        self, amount, debit_account, credit_account, ref, date, analytic_distribution=None, product=False
+        self, amount, debit_account, credit_account, ref, date, analytic_distribution=None, product=False, entry=False
     ):
         """Vals of a journal entry moving amount (company currency) from credit to debit account.
 
@@ -467,6 +467,7 @@ class PrepaidService(models.Model):
             "ref": ref,
             "partner_id": self.commercial_partner_id.id,
             "prepaid_service_id": self.id,
+            "prepaid_entry_id": entry.id if entry else False,
             "line_ids": [line(debit_account, amount, 0.0), line(credit_account, 0.0, amount)],
         }
 

@@ -1,4 +1,5 @@
 from . import (
+    test_accounting_topup,
     test_ledger_fifo,
     test_ledger_integrity,
     test_multicompany,

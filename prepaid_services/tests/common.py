@@ -12,6 +12,16 @@ class PrepaidCommon(AccountTestInvoicingCommon):
     the prepaid accounts the module creates for it, a customer, a service product."""
 
     @classmethod
+    def get_default_groups(cls):
+        return (
+            super().get_default_groups()
+            | cls.env.ref("sales_team.group_sale_manager")
+            | cls.env.ref("project.group_project_manager")
+            | cls.env.ref("hr_timesheet.group_hr_timesheet_approver")
+            | cls.env.ref("prepaid_services.group_prepaid_manager")
+        )
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
@@ -131,3 +141,53 @@ class PrepaidCommon(AccountTestInvoicingCommon):
                     self.assertAlmostEqual(got[fname], value, places=2, msg=f"{move.name} {fname}: {got}")
                 else:
                     self.assertEqual(got[fname], value, f"{move.name} {fname}: {got}")
+
+
+class PrepaidSaleCommon(PrepaidCommon):
+    """Adds prepaid products sold through sale orders and invoiced."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.block_product = cls._create_product(
+            name="10-hour support block",
+            type="service",
+            invoice_policy="order",
+            lst_price=1000.0,
+            prepaid_ok=True,
+            prepaid_service_type="quantity",
+            prepaid_quantity=10.0,
+            prepaid_uom_id=cls.uom_hour.id,
+            taxes_id=[Command.set(cls.tax_sale_a.ids)],
+        )
+        cls.balance_product = cls._create_product(
+            name="Prepaid balance",
+            type="service",
+            invoice_policy="order",
+            lst_price=1.0,
+            prepaid_ok=True,
+            prepaid_service_type="amount",
+            taxes_id=[Command.set(cls.tax_sale_a.ids)],
+        )
+
+    @classmethod
+    def _sell(cls, product, price, qty=1.0, card=None, on_date="2026-01-10", currency=None, partner=None):
+        """Confirm a sale order of a prepaid product, invoice and post it; return (card, invoice)."""
+        line = {"product_id": product.id, "product_uom_qty": qty, "price_unit": price}
+        if card:
+            line["prepaid_service_id"] = card.id
+        order_vals = {
+            "partner_id": (partner or cls.customer).id,
+            "date_order": f"{on_date} 10:00:00",
+            "order_line": [Command.create(line)],
+        }
+        if currency:
+            order_vals["pricelist_id"] = cls.env["product.pricelist"].create(
+                {"name": f"Pricelist {currency.name}", "currency_id": currency.id}
+            ).id
+        order = cls.env["sale.order"].create(order_vals)
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.invoice_date = on_date
+        invoice.action_post()
+        return order.order_line.prepaid_service_id, invoice

@@ -1,0 +1,82 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    prepaid_ok = fields.Boolean(related="product_id.prepaid_ok")
+    prepaid_service_id = fields.Many2one(
+        "prepaid.service",
+        string="Prepaid Service",
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        domain="[('commercial_partner_id', '=', commercial_partner_id), ('closed', '=', False)]",
+        help="Card this line tops up. Empty: confirming the order opens a new card.",
+    )
+    commercial_partner_id = fields.Many2one(related="order_id.partner_id.commercial_partner_id")
+
+    @api.depends("product_id", "company_id")
+    def _compute_tax_ids(self):
+        res = super()._compute_tax_ids()
+        for line in self:
+            if line.product_id.prepaid_ok and line.company_id.prepaid_tax_timing == "consumption":
+                line.tax_ids = False
+        return res
+
+    def _prepaid_open_cards(self):
+        """Open a card for each prepaid line without one; check the cards chosen by hand."""
+        new_lines = self.filtered(lambda line: line.product_id.prepaid_ok and not line.prepaid_service_id)
+        for line in self.filtered(lambda line: line.product_id.prepaid_ok and line.prepaid_service_id):
+            card = line.prepaid_service_id
+            if card.currency_id != line.order_id.currency_id:
+                raise UserError(
+                    self.env._(
+                        "The prepaid service %(card)s is in %(card_currency)s but the order %(order)s is in "
+                        "%(currency)s. Choose a card in the order's currency or leave it empty to open a new one.",
+                        card=card.display_name,
+                        card_currency=card.currency_id.name,
+                        order=line.order_id.name,
+                        currency=line.order_id.currency_id.name,
+                    )
+                )
+            if card.closed:
+                raise UserError(self.env._("The prepaid service %s is closed: it cannot be topped up.", card.name))
+            if card.service_type != line.product_id.prepaid_service_type:
+                raise UserError(
+                    self.env._(
+                        "The product %(product)s credits a %(type)s card; %(card)s is not one.",
+                        product=line.product_id.display_name,
+                        type=line.product_id.prepaid_service_type,
+                        card=card.display_name,
+                    )
+                )
+        if not new_lines:
+            return
+        cards = self.env["prepaid.service"].sudo().create(
+            [
+                {
+                    **line.product_id.product_tmpl_id._get_prepaid_card_vals(),
+                    "partner_id": line.order_id.partner_id.id,
+                    "company_id": line.company_id.id,
+                    "currency_id": line.order_id.currency_id.id,
+                    "user_id": line.order_id.user_id.id or self.env.user.id,
+                    "date_start": line.order_id.date_order.date(),
+                }
+                for line in new_lines
+            ]
+        )
+        for line, card in zip(new_lines, cards, strict=True):
+            line.prepaid_service_id = card
+            card.message_post_with_source(
+                "mail.message_origin_link",
+                render_values={"self": card, "origin": line.order_id},
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _prepare_invoice_line(self, **optional_values):
+        res = super()._prepare_invoice_line(**optional_values)
+        if self.prepaid_service_id:
+            res["prepaid_service_id"] = self.prepaid_service_id.id
+        return res

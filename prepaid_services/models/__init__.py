@@ -1,4 +1,5 @@
 from . import (
+    account_analytic_line,
     account_chart_template,
     account_move,
     account_move_line,
@@ -6,6 +7,7 @@ from . import (
     prepaid_ledger_entry,
     prepaid_service,
     prepaid_service_job,
+    prepaid_service_rate,
     product_product,
     product_template,
     res_company,

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import Command, fields, models
 from odoo.exceptions import UserError
 
 
@@ -40,19 +42,129 @@ class AccountMove(models.Model):
     # Top-up invoices and their credit notes
     # ------------------------------------------------------------------
     def _prepaid_post_topups(self):
-        lines = self.line_ids.filtered(lambda line: line._is_prepaid_topup_line())
-        if not lines:
-            return
-        lines._prepaid_assign_cards()
+        """Posting a customer document moves prepaid credit: top-ups, refunds, credit used."""
         Entry = self.env["prepaid.ledger.entry"]
-        receipts = []
-        for line in lines.filtered(lambda line: line.move_id.move_type == "out_invoice"):
-            receipts.append(line._prepaid_prepare_entry_vals("receipt"))
-        refund_lines = lines.filtered(lambda line: line.move_id.move_type == "out_refund")
-        refunds = [line._prepaid_prepare_entry_vals("refund") for line in refund_lines]
-        Entry._post_entries(receipts)
-        refund_entries = Entry._post_entries(refunds)
-        refund_entries._prepaid_settle_document_difference()
+        credit_lines = self.line_ids.filtered(lambda line: line._is_prepaid_credit_line())
+        # a credit note of an invoice that paid with prepaid credit gives that credit back
+        restored = credit_lines.filtered(lambda line: line.move_id.move_type == "out_refund")
+        if restored:
+            restored._prepaid_origin_usage()._reverse_entries(
+                date=fields.Date.context_today(self), description=self.env._("Credit note")
+            )
+        usage_vals = [
+            line._prepaid_prepare_entry_vals("usage")
+            for line in credit_lines.filtered(lambda line: line.move_id.move_type == "out_invoice")
+        ]
+        usages = Entry._post_entries(usage_vals)
+
+        lines = self.line_ids.filtered(lambda line: line._is_prepaid_topup_line())
+        if lines:
+            lines._prepaid_assign_cards()
+            receipts = [
+                line._prepaid_prepare_entry_vals("receipt")
+                for line in lines.filtered(lambda line: line.move_id.move_type == "out_invoice")
+            ]
+            refunds = [
+                line._prepaid_prepare_entry_vals("refund")
+                for line in lines.filtered(lambda line: line.move_id.move_type == "out_refund")
+            ]
+            Entry._post_entries(receipts)
+            usages |= Entry._post_entries(refunds)
+        usages._prepaid_settle_document_difference()
+
+    # ------------------------------------------------------------------
+    # Prepaid credit on invoices
+    # ------------------------------------------------------------------
+    def _prepaid_get_available_cards(self):
+        """Open money cards of the customer that can pay this invoice, in drawdown order."""
+        self.ensure_one()
+        cards = self.env["prepaid.service"].search(
+            [
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("currency_id", "=", self.currency_id.id),
+                ("service_type", "=", "amount"),
+                ("closed", "=", False),
+                ("amount_outstanding", ">", 0),
+            ]
+        )
+        day = self.invoice_date or fields.Date.context_today(self)
+        cards = cards.filtered(lambda c: c.date_start <= day and (not c.date_end or day <= c.date_end))
+        return cards.sorted(lambda c: (not c.next_expiry_date, c.next_expiry_date or day, c.priority, c.id))
+
+    def action_apply_prepaid_credit(self):
+        """Pay this draft invoice with the customer's prepaid money balance, as far as it goes."""
+        for move in self:
+            if move.move_type != "out_invoice" or move.state != "draft":
+                raise UserError(self.env._("Prepaid credit can only be applied to draft customer invoices."))
+            if not move.company_id.prepaid_deferred_account_id:
+                raise UserError(
+                    self.env._("Set the deferred revenue account in Settings > Prepaid Services first.")
+                )
+            cards = move._prepaid_get_available_cards()
+            if not cards:
+                raise UserError(
+                    self.env._(
+                        "%(partner)s has no open prepaid money balance in %(currency)s to pay %(move)s with.",
+                        partner=move.commercial_partner_id.display_name,
+                        currency=move.currency_id.name,
+                        move=move.display_name,
+                    )
+                )
+            move._prepaid_add_credit_lines(cards)
+        return True
+
+    def _prepaid_add_credit_lines(self, cards):
+        """One credit line per card and tax group: taxes follow the lines they pay when tax was on the top-up."""
+        self.ensure_one()
+        currency = self.currency_id
+        paid_lines = self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product" and not line.prepaid_service_id
+        )
+        tax_on_topup = self.company_id.prepaid_tax_timing == "topup"
+        to_pay = defaultdict(float)
+        for line in paid_lines:
+            to_pay[line.tax_ids if tax_on_topup else self.env["account.tax"]] += line.price_subtotal
+        already = -sum(self.invoice_line_ids.filtered("prepaid_service_id").mapped("price_subtotal"))
+        available = {card: card.amount_outstanding for card in cards}
+        for card in cards:
+            already_card = -sum(
+                self.invoice_line_ids.filtered(lambda line, card=card: line.prepaid_service_id == card).mapped(
+                    "price_subtotal"
+                )
+            )
+            available[card] -= already_card
+        commands = []
+        for taxes, base in to_pay.items():
+            if already:
+                used = min(already, base)
+                base -= used
+                already -= used
+            for card in cards:
+                if currency.compare_amounts(base, 0) <= 0:
+                    break
+                amount = currency.round(min(base, available[card]))
+                if currency.compare_amounts(amount, 0) <= 0:
+                    continue
+                commands.append(
+                    Command.create(
+                        {
+                            "display_type": "product",
+                            "name": self.env._("Prepaid credit %(card)s", card=card.display_name),
+                            "quantity": 1.0,
+                            "price_unit": -amount,
+                            "account_id": self.company_id.prepaid_deferred_account_id.id,
+                            "tax_ids": [Command.set(taxes.ids)],
+                            "prepaid_service_id": card.id,
+                            "analytic_distribution": card._get_analytic_distribution() or False,
+                        }
+                    )
+                )
+                available[card] -= amount
+                base -= amount
+        if not commands:
+            raise UserError(self.env._("%s is already fully paid with prepaid credit.", self.display_name))
+        self.write({"invoice_line_ids": commands})
 
     def _prepaid_unpost(self):
         """Undo the ledger entries of documents reset to draft or cancelled; refuse if credit was used."""

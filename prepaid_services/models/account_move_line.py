@@ -24,14 +24,47 @@ class AccountMoveLine(models.Model):
             and self.product_id.prepaid_ok
         )
 
+    def _is_prepaid_credit_line(self):
+        """A customer invoice or credit note line paying with (or giving back) prepaid credit."""
+        self.ensure_one()
+        return (
+            self.display_type == "product"
+            and self.move_id.move_type in ("out_invoice", "out_refund")
+            and self.prepaid_service_id
+            and not self.product_id.prepaid_ok
+            and self.account_id == self.company_id.prepaid_deferred_account_id
+        )
+
     def _compute_account_id(self):
         res = super()._compute_account_id()
         for line in self:
             if line.display_type == "product" and line.move_id.is_sale_document(include_receipts=True):
                 deferred = line.company_id.prepaid_deferred_account_id
-                if deferred and line.product_id.prepaid_ok:
+                if deferred and (line.product_id.prepaid_ok or (line.prepaid_service_id and not line.product_id)):
                     line.account_id = deferred
         return res
+
+    def _prepaid_origin_usage(self):
+        """Usage entries of the invoice lines these credit note lines reverse."""
+        entries = self.env["prepaid.ledger.entry"]
+        for line in self:
+            origin = line.move_id.reversed_entry_id.line_ids.filtered(
+                lambda o, line=line: o.prepaid_service_id == line.prepaid_service_id and o._is_prepaid_credit_line()
+            )
+            usage = self.env["prepaid.ledger.entry"].sudo().search(
+                [("invoice_line_id", "in", origin.ids), ("reversal_entry_ids", "=", False)]
+            )
+            if not usage or line.currency_id.compare_amounts(-usage.amount, line.price_subtotal):
+                raise UserError(
+                    self.env._(
+                        "The credit note line %(line)s gives back prepaid credit of %(card)s: it must reverse the "
+                        "whole credit line of the original invoice.",
+                        line=line.display_name,
+                        card=line.prepaid_service_id.display_name,
+                    )
+                )
+            entries |= usage
+        return entries
 
     @api.depends("product_id", "product_uom_id")
     def _compute_tax_ids(self):
@@ -83,7 +116,17 @@ class AccountMoveLine(models.Model):
         card = self.prepaid_service_id
         move = self.move_id
         sign = 1 if entry_type == "receipt" else -1
-        if card.service_type == "amount":
+        if entry_type == "usage" and card.service_type != "amount":
+            raise UserError(
+                self.env._(
+                    "Only prepaid money balances can pay invoices; %(card)s holds %(unit)s.",
+                    card=card.display_name,
+                    unit=card.uom_id.name,
+                )
+            )
+        if entry_type == "usage":
+            quantity = -self.price_subtotal
+        elif card.service_type == "amount":
             quantity = self.price_subtotal
         else:
             quantity = self.product_id._get_prepaid_quantity(self.quantity, self.product_uom_id)
@@ -96,12 +139,12 @@ class AccountMoveLine(models.Model):
             "invoice_line_id": self.id,
             "move_id": move.id,
             "sale_line_id": self.sale_line_ids[:1].id,
-            "product_id": self.product_id.id,
+            "product_id": (self.product_id or card.product_id).id,
             "name": move.name,
         }
         if entry_type == "receipt":
             vals.update(amount=self.price_subtotal, value=-self.balance)
-        else:
+        elif entry_type == "refund":
             origin = self.env["prepaid.ledger.entry"].sudo().search(
                 [
                     ("invoice_line_id", "in", move.reversed_entry_id.line_ids.ids),

@@ -127,6 +127,14 @@ class PrepaidService(models.Model):
         help="Analytic account of the revenue recognised and the residuals expired on this card.",
     )
     note = fields.Html()
+    hourly_rate = fields.Monetary(
+        help="Amount cards: price of an hour of work when no rate rule applies. "
+        "Empty: the price of the sales order item of the timesheet, else of the service product.",
+    )
+    billable_only = fields.Boolean(
+        string="Billable Work Only", help="Only billable timesheets draw on this card; non-billable work is free."
+    )
+    rate_ids = fields.One2many("prepaid.service.rate", "service_id", string="Rate Rules")
 
     job_ids = fields.One2many("prepaid.service.job", "service_id", string="Assigned Jobs")
     job_count = fields.Integer(string="No. of Jobs assigned", compute="_compute_job_count")
@@ -310,6 +318,33 @@ class PrepaidService(models.Model):
             return False
         delta = relativedelta(**{self.validity_unit or "months": self.validity_interval})
         return from_date + delta - relativedelta(days=1)
+
+    def _get_hourly_rate(self, timesheet):
+        self.ensure_one()
+        if self.hourly_rate:
+            return self.hourly_rate
+        if timesheet.so_line and timesheet.so_line.currency_id == self.currency_id:
+            return timesheet.so_line.price_unit
+        product = timesheet.so_line.product_id or self.product_id
+        return product.currency_id._convert(product.lst_price, self.currency_id, self.company_id, timesheet.date)
+
+    def _get_rate_rule(self, timesheet):
+        self.ensure_one()
+        rules = self.rate_ids.filtered(lambda r: r._matches(timesheet))
+        return rules.sorted(lambda r: (r.sequence, -r._specificity(), r.id))[:1]
+
+    def _get_consumption(self, timesheet, hours, first_on_task=True):
+        """What hours of timesheet consume on this card: units, or money for an amount card."""
+        self.ensure_one()
+        rule = self._get_rate_rule(timesheet)
+        if rule:
+            return rule._convert(timesheet, hours, first_on_task=first_on_task)
+        if self.service_type == "amount":
+            return self.currency_id.round(hours * self._get_hourly_rate(timesheet))
+        hour = self.env.ref("uom.product_uom_hour")
+        if self.uom_id != hour and self.uom_id._has_common_reference(hour):
+            return hour._compute_quantity(hours, self.uom_id, round=False)
+        return hours
 
     def _lock_for_update(self):
         """Row lock so that two transactions cannot consume the same balance at once."""

@@ -4,4 +4,5 @@ from . import (
     test_ledger_integrity,
     test_multicompany,
     test_service_jobs,
+    test_timesheet_consumption,
 )

@@ -1,7 +1,7 @@
 from datetime import date
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -18,6 +18,7 @@ class PrepaidCommon(AccountTestInvoicingCommon):
             | cls.env.ref("sales_team.group_sale_manager")
             | cls.env.ref("project.group_project_manager")
             | cls.env.ref("hr_timesheet.group_hr_timesheet_approver")
+            | cls.env.ref("hr.group_hr_user")
             | cls.env.ref("prepaid_services.group_prepaid_manager")
         )
 
@@ -185,9 +186,54 @@ class PrepaidSaleCommon(PrepaidCommon):
             order_vals["pricelist_id"] = cls.env["product.pricelist"].create(
                 {"name": f"Pricelist {currency.name}", "currency_id": currency.id}
             ).id
-        order = cls.env["sale.order"].create(order_vals)
-        order.action_confirm()
-        invoice = order._create_invoices()
-        invoice.invoice_date = on_date
-        invoice.action_post()
+        with freeze_time(on_date):
+            order = cls.env["sale.order"].create(order_vals)
+            order.action_confirm()
+            invoice = order._create_invoices()
+            invoice.invoice_date = on_date
+            invoice.action_post()
         return order.order_line.prepaid_service_id, invoice
+
+
+class PrepaidTimesheetCommon(PrepaidSaleCommon):
+    """Adds a project assigned to cards, and an employee who logs time on it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.project = cls.env["project.project"].create(
+            {
+                "name": "Managed services",
+                "partner_id": cls.customer.id,
+                "company_id": cls.company.id,
+                "allow_timesheets": True,
+            }
+        )
+        cls.task = cls.env["project.task"].create({"name": "Mail server", "project_id": cls.project.id})
+        cls.task_2 = cls.env["project.task"].create({"name": "Backups", "project_id": cls.project.id})
+        cls.employee = cls.env["hr.employee"].create(
+            {"name": "Tech One", "company_id": cls.company.id, "hourly_cost": 40.0}
+        )
+        cls.employee_2 = cls.env["hr.employee"].create(
+            {"name": "Tech Two", "company_id": cls.company.id, "hourly_cost": 50.0}
+        )
+
+    @classmethod
+    def _assign(cls, card, project=None, **vals):
+        return cls.env["prepaid.service.job"].create(
+            {"service_id": card.id, "project_id": (project or cls.project).id, **vals}
+        )
+
+    @classmethod
+    def _log(cls, hours, on_date="2026-02-02", task=None, employee=None, **vals):
+        return cls.env["account.analytic.line"].create(
+            {
+                "name": "Work",
+                "project_id": cls.project.id,
+                "task_id": (task or cls.task).id,
+                "employee_id": (employee or cls.employee).id,
+                "unit_amount": hours,
+                "date": on_date,
+                **vals,
+            }
+        )

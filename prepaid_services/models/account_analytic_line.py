@@ -1,0 +1,202 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero
+
+# Editing these on a timesheet corrects its consumption; nothing else re-links past work.
+PREPAID_TRIGGER_FIELDS = frozenset(
+    {"unit_amount", "date", "project_id", "task_id", "employee_id", "prepaid_after_hours"}
+)
+
+
+class AccountAnalyticLine(models.Model):
+    _inherit = "account.analytic.line"
+
+    prepaid_after_hours = fields.Boolean(
+        string="After Hours", help="Work done outside business hours: after-hours rate rules of prepaid services apply."
+    )
+    prepaid_entry_ids = fields.One2many(
+        "prepaid.ledger.entry", "timesheet_id", string="Prepaid Ledger Entries", readonly=True
+    )
+    prepaid_service_ids = fields.Many2many(
+        "prepaid.service", compute="_compute_prepaid_service_ids", string="Paid from Prepaid Services"
+    )
+
+    def _compute_prepaid_service_ids(self):
+        active = self._prepaid_active_entries()
+        for line in self:
+            line.prepaid_service_ids = active.filtered(lambda e, line=line: e.timesheet_id == line).service_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.filtered("project_id")._prepaid_sync_consumption()
+        return lines
+
+    def write(self, vals):
+        res = super().write(vals)
+        if PREPAID_TRIGGER_FIELDS & set(vals):
+            self._prepaid_sync_consumption()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_reverse_prepaid_consumption(self):
+        entries = self._prepaid_active_entries()
+        if entries:
+            entries._reverse_entries(
+                date=fields.Date.context_today(self), description=self.env._("Timesheet deleted")
+            )
+
+    # ------------------------------------------------------------------
+    # Consumption
+    # ------------------------------------------------------------------
+    def _prepaid_active_entries(self):
+        """Usage entries of these timesheets that no reversal cancelled."""
+        if not self.ids:
+            return self.env["prepaid.ledger.entry"]
+        return self.env["prepaid.ledger.entry"].sudo().search(
+            [
+                ("timesheet_id", "in", self.ids),
+                ("reversed_entry_id", "=", False),
+                ("reversal_entry_ids", "=", False),
+            ]
+        )
+
+    def _prepaid_sync_consumption(self):
+        """Bring the ledger in line with the timesheets: reverse what changed, post what is due."""
+        timesheets = self.filtered(lambda t: t.project_id or t.prepaid_entry_ids)
+        if not timesheets:
+            return
+        current = defaultdict(lambda: self.env["prepaid.ledger.entry"])
+        for entry in timesheets._prepaid_active_entries():
+            current[entry.timesheet_id] |= entry
+        desired = timesheets._prepaid_get_consumption()
+        to_reverse = self.env["prepaid.ledger.entry"]
+        to_post = []
+        for timesheet in timesheets:
+            entries = current.get(timesheet, self.env["prepaid.ledger.entry"])
+            wanted = desired.get(timesheet, [])
+            have = sorted((e.service_id.id, round(-e.quantity, 6), e.date, e.product_id.id) for e in entries)
+            want = sorted(
+                (v["service_id"], round(-v["quantity"], 6), v["date"], v["product_id"]) for v in wanted
+            )
+            if have != want:
+                to_reverse |= entries
+                to_post.extend(wanted)
+        if to_reverse:
+            to_reverse._reverse_entries(
+                date=fields.Date.context_today(self), description=self.env._("Timesheet corrected")
+            )
+        if to_post:
+            self.env["prepaid.ledger.entry"]._post_entries(to_post)
+
+    def _prepaid_get_consumption(self):
+        """Usage vals per timesheet: which cards its work draws on, for how much."""
+        result = {}
+        timesheets = self.filtered(lambda t: t.project_id and not float_is_zero(t.unit_amount, precision_digits=6))
+        if not timesheets:
+            return result
+        jobs = self.env["prepaid.service.job"].sudo().search(
+            [("project_id", "in", timesheets.project_id.ids), ("service_id.closed", "=", False)]
+        )
+        if not jobs:
+            return result
+        charged_tasks = timesheets._prepaid_charged_tasks(jobs.service_id)
+        planned = defaultdict(float)  # card -> consumption planned in this batch
+        for timesheet in timesheets.sorted(lambda t: (t.date, t.id)):
+            cards = timesheet._prepaid_get_cards(jobs)
+            if not cards:
+                continue
+            hours = timesheet.unit_amount
+            vals_list = []
+            for index, card in enumerate(cards):
+                last = index == len(cards) - 1
+                first_on_task = (card.id, timesheet.task_id.id) not in charged_tasks
+                units = card._get_consumption(timesheet, hours, first_on_task=first_on_task)
+                rounding = card._get_unit_rounding()
+                if float_is_zero(units, precision_rounding=rounding):
+                    break
+                available = card.quantity_outstanding - planned[card]
+                take = units
+                if not last and float_compare(units, available, precision_rounding=rounding) > 0:
+                    if float_compare(available, 0.0, precision_rounding=rounding) <= 0:
+                        continue
+                    take = available
+                vals_list.append(timesheet._prepaid_prepare_usage_vals(card, take))
+                planned[card] += take
+                if timesheet.task_id:
+                    charged_tasks.add((card.id, timesheet.task_id.id))
+                if take == units:
+                    break
+                hours *= 1 - take / units
+            result[timesheet] = vals_list
+        return result
+
+    def _prepaid_charged_tasks(self, cards):
+        """(card, task) pairs already charged by other timesheets, for once-per-task rules."""
+        tasks = self.task_id
+        if not tasks:
+            return set()
+        entries = self.env["prepaid.ledger.entry"].sudo().search(
+            [
+                ("service_id", "in", cards.ids),
+                ("timesheet_id.task_id", "in", tasks.ids),
+                ("timesheet_id", "not in", self.ids),
+                ("reversed_entry_id", "=", False),
+                ("reversal_entry_ids", "=", False),
+            ]
+        )
+        return {(e.service_id.id, e.timesheet_id.task_id.id) for e in entries}
+
+    def _prepaid_get_cards(self, jobs):
+        """Cards this timesheet draws on, in drawdown order: expiring first, then priority."""
+        self.ensure_one()
+        matching = jobs.filtered(lambda j: j._matches(self.project_id, self.task_id, self.date))
+        cards = matching.service_id
+        if not cards:
+            return cards
+        wrong_company = cards.filtered(lambda c: c.company_id != self.company_id)
+        if wrong_company:
+            raise UserError(
+                self.env._(
+                    "The project %(project)s draws on the prepaid service %(card)s of %(company)s, but this "
+                    "timesheet belongs to %(ts_company)s. Log the time in the card's company or reassign the job.",
+                    project=self.project_id.display_name,
+                    card=wrong_company[0].display_name,
+                    company=wrong_company[0].company_id.name,
+                    ts_company=self.company_id.name,
+                )
+            )
+        in_period = cards.filtered(
+            lambda c: c.date_start <= self.date and (not c.date_end or self.date <= c.date_end)
+        )
+        if not in_period:
+            card = cards[0]
+            raise UserError(
+                self.env._(
+                    "The prepaid service %(card)s that pays for %(project)s runs from %(start)s to %(end)s; "
+                    "this timesheet is dated %(date)s. Extend the card, assign another one, or close it.",
+                    card=card.display_name,
+                    project=self.project_id.display_name,
+                    start=card.date_start,
+                    end=card.date_end or "-",
+                    date=self.date,
+                )
+            )
+        if self.timesheet_invoice_type == "non_billable":
+            in_period = in_period.filtered(lambda c: not c.billable_only)
+        return in_period.sorted(lambda c: (not c.next_expiry_date, c.next_expiry_date or self.date, c.priority, c.id))
+
+    def _prepaid_prepare_usage_vals(self, card, quantity):
+        self.ensure_one()
+        return {
+            "service_id": card.id,
+            "entry_type": "usage",
+            "date": self.date,
+            "quantity": -quantity,
+            "timesheet_id": self.id,
+            "sale_line_id": self.so_line.id,
+            "product_id": (self.so_line.product_id or card.product_id).id,
+            "name": self.name if self.name and self.name != "/" else self.project_id.name,
+        }

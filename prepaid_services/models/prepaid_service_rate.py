@@ -1,0 +1,103 @@
+import math
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class PrepaidServiceRate(models.Model):
+    """How logged work converts into consumption of a card.
+
+    The first rule (by sequence, then the most specific) whose conditions all match a timesheet
+    applies; without one, an hour is an hour (quantity cards) or costs the card's hourly rate
+    (amount cards).
+    """
+
+    _name = "prepaid.service.rate"
+    _description = "Prepaid Service Rate Rule"
+    _order = "service_id, sequence, id"
+    _check_company_auto = True
+
+    sequence = fields.Integer(default=10)
+    service_id = fields.Many2one(
+        "prepaid.service", string="Prepaid Service", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="service_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="service_id.currency_id")
+    service_type = fields.Selection(related="service_id.service_type")
+    name = fields.Char(string="Description")
+    product_id = fields.Many2one(
+        "product.product", string="Service", check_company=True, help="Work sold as this service (sales order item)."
+    )
+    employee_id = fields.Many2one("hr.employee", check_company=True)
+    project_id = fields.Many2one("project.project", check_company=True)
+    task_id = fields.Many2one("project.task", check_company=True, domain="[('project_id', '=?', project_id)]")
+    time_band = fields.Selection(
+        [("any", "Any time"), ("weekend", "Weekend"), ("after_hours", "After hours")],
+        default="any",
+        required=True,
+        help="Weekend: work dated on a Saturday or Sunday. After hours: work the technician flagged as after hours.",
+    )
+    conversion = fields.Selection(
+        [
+            ("hours", "Per hour"),
+            ("block", "Per started block of minutes"),
+            ("task", "Once per task"),
+        ],
+        default="hours",
+        required=True,
+        help="Per hour: hours x factor. Per started block: every started block of minutes counts factor units "
+        "(one token per 15 minutes). Once per task: the first work logged on a task counts factor units "
+        "(one ticket per task), later work on it counts nothing.",
+    )
+    block_minutes = fields.Integer(default=15)
+    factor = fields.Float(
+        digits="Product Unit",
+        default=1.0,
+        help="Quantity cards: units consumed per hour, per block or per task (1.5 for after-hours).",
+    )
+    price_unit = fields.Monetary(
+        string="Price",
+        help="Amount cards: price per hour, per block or per task. Empty: the card's hourly rate times the factor.",
+    )
+
+    @api.constrains("conversion", "block_minutes", "factor")
+    def _check_values(self):
+        for rule in self:
+            if rule.conversion == "block" and rule.block_minutes <= 0:
+                raise ValidationError(self.env._("A block of minutes must last at least one minute."))
+            if rule.factor < 0 or rule.price_unit < 0:
+                raise ValidationError(self.env._("A rate rule cannot have a negative factor or price."))
+
+    def _specificity(self):
+        return sum(bool(self[f]) for f in ("product_id", "employee_id", "project_id", "task_id")) + (
+            self.time_band != "any"
+        )
+
+    def _matches(self, timesheet):
+        self.ensure_one()
+        if self.product_id and timesheet.so_line.product_id != self.product_id:
+            return False
+        if self.employee_id and timesheet.employee_id != self.employee_id:
+            return False
+        if self.project_id and timesheet.project_id != self.project_id:
+            return False
+        if self.task_id and timesheet.task_id != self.task_id:
+            return False
+        if self.time_band == "weekend" and timesheet.date.weekday() < 5:
+            return False
+        return not (self.time_band == "after_hours" and not timesheet.prepaid_after_hours)
+
+    def _convert(self, timesheet, hours, first_on_task=True):
+        """Units a quantity card consumes and amount an amount card consumes for hours of timesheet."""
+        self.ensure_one()
+        card = self.service_id
+        if self.conversion == "task":
+            count = 1.0 if first_on_task else 0.0
+        elif self.conversion == "block":
+            count = math.ceil(round(hours * 60.0 / self.block_minutes, 6))
+        else:
+            count = hours
+        if card.service_type == "amount":
+            price = self.price_unit or card._get_hourly_rate(timesheet) * self.factor
+            return card.currency_id.round(count * price)
+        return count * self.factor

@@ -18,6 +18,7 @@
         "views/prepaid_service_job_views.xml",
         "views/res_partner_views.xml",
         "views/prepaid_services_menus.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/prepaid_services_demo.xml",

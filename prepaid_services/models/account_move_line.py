@@ -54,7 +54,7 @@ class AccountMoveLine(models.Model):
             usage = self.env["prepaid.ledger.entry"].sudo().search(
                 [("invoice_line_id", "in", origin.ids), ("reversal_entry_ids", "=", False)]
             )
-            if not usage or line.currency_id.compare_amounts(-usage.amount, line.price_subtotal):
+            if not usage or line.currency_id.compare_amounts(usage.amount, line.price_subtotal):
                 raise UserError(
                     self.env._(
                         "The credit note line %(line)s gives back prepaid credit of %(card)s: it must reverse the "

@@ -50,7 +50,7 @@ class PrepaidLedgerEntry(models.Model):
     partner_id = fields.Many2one(
         related="service_id.commercial_partner_id", store=True, index=True, string="Customer"
     )
-    service_type = fields.Selection(related="service_id.service_type")
+    service_type = fields.Selection(related="service_id.service_type", string="Card Type")
     uom_id = fields.Many2one(related="service_id.uom_id")
     date = fields.Date(required=True, index=True, readonly=True, default=fields.Date.context_today)
     entry_type = fields.Selection(ENTRY_TYPES, string="Type", required=True, readonly=True, index=True)

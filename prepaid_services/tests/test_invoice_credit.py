@@ -1,0 +1,159 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import PrepaidSaleCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceCredit(PrepaidSaleCommon):
+    """A money balance pays customer invoices; the invoice itself recognises the revenue."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.equipment = cls._create_product(
+            name="Firewall appliance", lst_price=102.0, taxes_id=[Command.set(cls.tax_sale_a.ids)]
+        )
+        cls.tax_account = cls.tax_sale_a.invoice_repartition_line_ids.account_id
+
+    def _invoice(self, price, on_date="2026-02-01", product=None):
+        return self._create_invoice(
+            invoice_date=on_date,
+            invoice_line_ids=[self._prepare_invoice_line(product_id=product or self.equipment, price_unit=price)],
+        )
+
+    def test_prepayment_pays_two_service_invoices_and_leaves_the_rest(self):
+        card, topup = self._sell(self.balance_product, 511.10)
+        self.assertEqual(topup.amount_total, 587.77, "VAT charged on the prepayment")
+
+        first = self._invoice(102.0)
+        first.action_apply_prepaid_credit()
+        self.assertEqual(first.amount_total, 0.0, "the credit line carries the tax of what it pays")
+        first.action_post()
+        second = self._invoice(103.0, on_date="2026-02-15")
+        second.action_apply_prepaid_credit()
+        second.action_post()
+
+        self.assertEqual(card.amount_outstanding, 306.10)
+        self.assertEqual(card.amount_used, 205.0)
+        usage = card.entry_ids.filtered(lambda e: e.entry_type == "usage").sorted("id")
+        self.assertEqual(usage.mapped("amount"), [-102.0, -103.0])
+        self.assertEqual(usage[0].move_id, first)
+        self.assertFalse(
+            self.env["account.move"].search([("prepaid_entry_id", "in", usage.ids)]),
+            "the invoice recognises the revenue: no extra journal entry",
+        )
+        self.assertMoveLines(
+            first,
+            [
+                {"account_id": self.company_data["default_account_receivable"], "debit": 0.0, "credit": 0.0},
+                {"account_id": self.income_account, "debit": 0.0, "credit": 102.0},
+                {
+                    "account_id": self.deferred_account,
+                    "debit": 102.0,
+                    "credit": 0.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
+            ],
+        )
+        self.assertEqual(first.amount_tax, 0.0, "VAT was charged on the prepayment, not again")
+        self.assertBalancesMatchLedger(card)
+        self.assertDeferredRevenueTies()
+
+    def test_credit_is_limited_to_the_outstanding_balance(self):
+        card, _topup = self._sell(self.balance_product, 50.0)
+        invoice = self._invoice(102.0)
+        invoice.action_apply_prepaid_credit()
+        credit_line = invoice.invoice_line_ids.filtered("prepaid_service_id")
+        self.assertEqual(credit_line.price_subtotal, -50.0)
+        self.assertEqual(invoice.amount_untaxed, 52.0)
+        invoice.action_post()
+        self.assertEqual(card.amount_outstanding, 0.0)
+        with self.assertRaisesRegex(UserError, "no open prepaid money balance"):
+            self._invoice(10.0).action_apply_prepaid_credit()
+        self.assertDeferredRevenueTies()
+
+    def test_tax_on_consumption_charges_the_tax_on_the_invoice_paid_with_credit(self):
+        self.company.prepaid_tax_timing = "consumption"
+        card, topup = self._sell(self.balance_product, 500.0)
+        self.assertEqual(topup.amount_total, 500.0)
+        invoice = self._invoice(102.0)
+        invoice.action_apply_prepaid_credit()
+        invoice.action_post()
+        self.assertEqual(invoice.amount_total, 15.3, "only the tax is left to pay")
+        self.assertEqual(card.amount_outstanding, 398.0)
+        self.assertDeferredRevenueTies()
+
+    def test_reset_to_draft_and_cancel_give_the_credit_back(self):
+        card, _topup = self._sell(self.balance_product, 500.0)
+        invoice = self._invoice(102.0)
+        invoice.action_apply_prepaid_credit()
+        invoice.action_post()
+        self.assertEqual(card.amount_outstanding, 398.0)
+
+        invoice.button_draft()
+        self.assertEqual(card.amount_outstanding, 500.0)
+        invoice.action_post()
+        self.assertEqual(card.amount_outstanding, 398.0)
+        invoice.button_cancel()
+        self.assertEqual(card.amount_outstanding, 500.0)
+        self.assertBalancesMatchLedger(card)
+        self.assertDeferredRevenueTies()
+
+    def test_credit_note_of_an_invoice_paid_with_credit_restores_it(self):
+        card, _topup = self._sell(self.balance_product, 500.0)
+        invoice = self._invoice(102.0)
+        invoice.action_apply_prepaid_credit()
+        invoice.action_post()
+        self._reverse_invoice(invoice, post=True)
+        self.assertEqual(card.amount_outstanding, 500.0)
+        self.assertBalancesMatchLedger(card)
+        self.assertDeferredRevenueTies()
+
+    def test_foreign_currency_credit_releases_the_lot_value_and_books_the_rate_difference(self):
+        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0), ("2026-03-01", 1.0)])
+        card, _topup = self._sell(self.balance_product, 1000.0, currency=eur, on_date="2026-01-15")
+        invoice = self._create_invoice(
+            invoice_date="2026-03-15",
+            currency_id=eur.id,
+            invoice_line_ids=[self._prepare_invoice_line(product_id=self.equipment, price_unit=100.0)],
+        )
+        invoice.action_apply_prepaid_credit()
+        invoice.action_post()
+
+        usage = card.entry_ids.filtered(lambda e: e.entry_type == "usage")
+        self.assertEqual((usage.amount, usage.value), (-100.0, -50.0), "lot value, not today's rate")
+        deferred_line = invoice.line_ids.filtered(lambda line: line.account_id == self.deferred_account)
+        self.assertEqual(deferred_line.debit, 100.0, "the invoice moves deferred revenue at today's rate")
+        difference = self.env["account.move"].search([("prepaid_entry_id", "=", usage.id)])
+        self.assertMoveLines(
+            difference,
+            [
+                {"account_id": self.company.expense_currency_exchange_account_id, "debit": 50.0, "credit": 0.0,
+                 "analytic_distribution": {str(card.analytic_account_id.id): 100}},
+                {"account_id": self.deferred_account, "debit": 0.0, "credit": 50.0},
+            ],
+        )
+        self.assertEqual(card.value_outstanding, 450.0)
+        self.assertDeferredRevenueTies()
+
+    def test_quantity_cards_cannot_pay_invoices(self):
+        card, _topup = self._sell(self.block_product, 1000.0)
+        invoice = self._invoice(102.0)
+        invoice.write(
+            {
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "credit",
+                            "price_unit": -50.0,
+                            "prepaid_service_id": card.id,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ]
+            }
+        )
+        with self.assertRaisesRegex(UserError, "Only prepaid money balances can pay invoices"):
+            invoice.action_post()

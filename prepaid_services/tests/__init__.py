@@ -1,5 +1,6 @@
 from . import (
     test_accounting_topup,
+    test_concurrency,
     test_invoice_credit,
     test_ledger_fifo,
     test_ledger_integrity,

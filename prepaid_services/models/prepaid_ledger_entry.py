@@ -2,7 +2,9 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.tools import SQL, float_compare, float_is_zero, float_round
+
+from .prepaid_service import BALANCE_FIELDS
 
 ENTRY_TYPES = [
     ("receipt", "Top-up"),
@@ -496,6 +498,41 @@ class PrepaidLedgerEntry(models.Model):
         return False
 
 
+def _bulk_update(model, fnames, rows):
+    """One UPDATE for many rows of service-maintained columns, then drop them from the cache.
+
+    The posting service is the only writer of these columns (balances, remaining quantities);
+    writing them record by record would cost one query per card in a batch of thousands.
+    """
+    if not rows:
+        return
+    model.flush_model(fnames)
+    types = {
+        "float": "numeric",
+        "monetary": "numeric",
+        "date": "date",
+    }
+    columns = SQL(", ").join(
+        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(types[model._fields[f].type]))
+        for f in fnames
+    )
+    names = SQL(", ").join(SQL.identifier(f) for f in ("id", *fnames))
+    for start in range(0, len(rows), 1000):
+        values = SQL(", ").join(
+            SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in row)) for row in rows[start : start + 1000]
+        )
+        model.env.cr.execute(
+            SQL(
+                "UPDATE %s AS t SET %s FROM (VALUES %s) AS v(%s) WHERE t.id = v.id",
+                SQL.identifier(model._table),
+                columns,
+                values,
+                names,
+            )
+        )
+    model.invalidate_model(fnames)
+
+
 class _Allocator:
     """Applies outflows to inflows for one posting and writes the result back in batch."""
 
@@ -514,11 +551,13 @@ class _Allocator:
 
     # -- state ---------------------------------------------------------
     def _load_open_inflows(self, card):
+        """Open inflows of all the posting's cards, read once (one query for the whole batch)."""
         if card.id in self._open_loaded:
             return
-        self._open_loaded.add(card.id)
+        cards = self.cards.filtered(lambda c: c.id not in self._open_loaded) | card
+        self._open_loaded.update(cards.ids)
         inflows = self.env["prepaid.ledger.entry"].search(
-            [("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)]
+            [("service_id", "in", cards.ids), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)]
         )
         for inflow in inflows:
             self.remaining.setdefault(
@@ -694,6 +733,7 @@ class _Allocator:
             d["amount_outstanding"] += entry.amount
             d["value_outstanding"] += entry.value
 
+        outflow_rows = []
         for outflow, (old_amount, old_value) in self.outflow_totals.items():
             applied_amount, applied_value = value_by_outflow.get(outflow.id, (0.0, 0.0))
             vals = {}
@@ -717,33 +757,32 @@ class _Allocator:
                     d["amount_outstanding"] += vals["amount"] - outflow.amount
                 if "value" in vals:
                     d["value_outstanding"] += vals["value"] - outflow.value
-                Entry.browse(outflow.id).write(vals)
+                outflow_rows.append(
+                    (
+                        outflow.id,
+                        vals.get("amount", outflow.amount),
+                        vals.get("value", outflow.value),
+                        vals.get("pending_quantity", outflow.pending_quantity),
+                    )
+                )
+        _bulk_update(Entry, ["amount", "value", "pending_quantity"], outflow_rows)
 
+        inflow_rows = []
         for inflow, (quantity, amount, value) in self.remaining.items():
-            vals = {
-                "remaining_quantity": quantity,
-                "remaining_amount": inflow.currency_id.round(amount),
-                "remaining_value": inflow.company_currency_id.round(value),
-            }
-            vals = {k: v for k, v in vals.items() if float_compare(v, inflow[k], precision_digits=6)}
-            if vals:
-                Entry.browse(inflow.id).write(vals)
+            row = (
+                inflow.id,
+                quantity,
+                inflow.currency_id.round(amount),
+                inflow.company_currency_id.round(value),
+            )
+            if any(
+                float_compare(new, inflow[f], precision_digits=6)
+                for new, f in zip(row[1:], ("remaining_quantity", "remaining_amount", "remaining_value"), strict=True)
+            ):
+                inflow_rows.append(row)
+        _bulk_update(Entry, ["remaining_quantity", "remaining_amount", "remaining_value"], inflow_rows)
 
-        for card, d in deltas.items():
-            card_vals = {}
-            for fname, delta in d.items():
-                field = card._fields[fname]
-                new = card[fname] + delta
-                if fname.startswith("quantity_"):
-                    new = float_round(new, precision_rounding=card._get_unit_rounding())
-                elif fname == "value_outstanding":
-                    new = card.company_currency_id.round(new)
-                else:
-                    new = card.currency_id.round(new)
-                if float_compare(new, card[fname], precision_digits=6):
-                    card_vals[field.name] = new
-            if card_vals:
-                card.sudo().with_context(prepaid_ledger_posting=True).write(card_vals)
+        Entry.flush_model()
         touched = self.cards | self.new_entries.service_id
         expiries = dict(
             self.env["prepaid.ledger.entry"]._read_group(
@@ -752,11 +791,26 @@ class _Allocator:
                 ["valid_until:min"],
             )
         )
+        card_fields = sorted(BALANCE_FIELDS - {"next_expiry_date"})
+        card_rows = []
         for card in touched:
-            if (card.next_expiry_date or False) != (expiries.get(card) or False):
-                card.sudo().with_context(prepaid_ledger_posting=True).next_expiry_date = (
-                    expiries.get(card) or False
-                )
+            d = deltas.get(card, {})
+            row = [card.id]
+            changed = (card.next_expiry_date or None) != (expiries.get(card) or None)
+            for fname in card_fields:
+                new = card[fname] + d.get(fname, 0.0)
+                if fname.startswith("quantity_"):
+                    new = float_round(new, precision_rounding=card._get_unit_rounding())
+                elif fname == "value_outstanding":
+                    new = card.company_currency_id.round(new)
+                else:
+                    new = card.currency_id.round(new)
+                changed = changed or bool(float_compare(new, card[fname], precision_digits=6))
+                row.append(new)
+            row.append(expiries.get(card) or None)
+            if changed:
+                card_rows.append(tuple(row))
+        _bulk_update(self.env["prepaid.service"], [*card_fields, "next_expiry_date"], card_rows)
 
     def value_by_outflow(self):
         result = defaultdict(float)

@@ -25,7 +25,7 @@ SERVICE_FIELDS = frozenset(
     {"remaining_quantity", "remaining_amount", "remaining_value", "pending_quantity", "amount", "value", "move_id"}
 )
 # Keys of _post_entries() vals that steer the posting and are not stored
-POSTING_KEYS = ("apply_to_entry_id", "counterpart_account_id")
+POSTING_KEYS = ("apply_to_entry_id", "counterpart_account_id", "expire_remaining")
 
 
 class PrepaidLedgerEntry(models.Model):
@@ -190,14 +190,25 @@ class PrepaidLedgerEntry(models.Model):
 
         posting_info = []
         create_vals = []
+        cards_by_id = {card.id: card for card in cards}
+        targets = self.sudo().browse([vals["apply_to_entry_id"] for vals in vals_list if vals.get("expire_remaining")])
+        remaining_by_id = {target.id: target.remaining_quantity for target in targets}
         for vals in vals_list:
             vals = dict(vals)
             info = {key: vals.pop(key, False) for key in POSTING_KEYS}
-            card = Card.browse(vals["service_id"])
+            if info["expire_remaining"]:
+                # what is left once we hold the lock, not what a caller saw before
+                remaining = remaining_by_id[info["apply_to_entry_id"]]
+                if remaining <= 0:
+                    continue
+                vals["quantity"] = -remaining
+            card = cards_by_id[vals["service_id"]]
             self._prepare_posting_vals(card, vals)
             posting_info.append(info)
             create_vals.append(vals)
         cards.check_access("write")
+        if not create_vals:
+            return self.browse()
         entries = self.sudo().with_context(prepaid_ledger_posting=True).create(create_vals)
 
         allocator = _Allocator(self.sudo().env, cards.sudo())
@@ -378,25 +389,42 @@ class PrepaidLedgerEntry(models.Model):
             specs.append((entry, -entry.value, counterpart))
         if not specs:
             return
+        # One journal entry per consumption or adjustment; expiries of a run share one per company and day
         move_vals_list = []
+        move_entries = []
+        grouped = {}
         for entry, value, counterpart in specs:
             deferred = entry.company_id.prepaid_deferred_account_id
-            move_vals_list.append(
-                entry.service_id._prepare_journal_entry_vals(
-                    amount=value,
-                    debit_account=deferred,
-                    credit_account=counterpart,
-                    ref=entry._get_move_ref(),
-                    date=max(entry.date, allocator.settle_date.get(entry, entry.date)),
-                    product=entry.product_id,
-                    entry=entry,
-                )
+            vals = entry.service_id._prepare_journal_entry_vals(
+                amount=value,
+                debit_account=deferred,
+                credit_account=counterpart,
+                ref=entry._get_move_ref(),
+                date=max(entry.date, allocator.settle_date.get(entry, entry.date)),
+                product=entry.product_id,
+                entry=entry,
             )
+            if entry.entry_type == "expiry" and not entry.reversed_entry_id:
+                key = (vals["company_id"], vals["journal_id"], vals["date"])
+                if key in grouped:
+                    index = grouped[key]
+                    move_vals_list[index]["line_ids"] += vals["line_ids"]
+                    move_vals_list[index].update(prepaid_service_id=False, prepaid_entry_id=False, partner_id=False)
+                    move_entries[index].append(entry)
+                    continue
+                grouped[key] = len(move_vals_list)
+                vals["ref"] = self.env._("Expired prepaid balances")
+            move_vals_list.append(vals)
+            move_entries.append([entry])
         moves = Card._create_journal_entries(move_vals_list)
-        for (entry, _value, _counterpart), move in zip(specs, moves, strict=True):
-            allocator.link_move(entry, move)
-            if not entry.move_id:
-                entry.with_context(prepaid_ledger_posting=True).move_id = move
+        links = []
+        for entries, move in zip(move_entries, moves, strict=True):
+            for entry in entries:
+                allocator.link_move(entry, move)
+                if not entry.move_id:
+                    links.append((entry.id, move.id))
+        _bulk_update(self.env["prepaid.ledger.entry"], ["move_id"], links)
+        allocator.flush_move_links()
 
     def _prepaid_settle_document_difference(self):
         """Post what the document's deferred revenue line and the lots' value disagree on.
@@ -511,6 +539,7 @@ def _bulk_update(model, fnames, rows):
         "float": "numeric",
         "monetary": "numeric",
         "date": "date",
+        "many2one": "integer",
     }
     columns = SQL(", ").join(
         SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(types[model._fields[f].type]))
@@ -547,7 +576,10 @@ class _Allocator:
         self.settle_date = {}  # outflow -> date its last settlement happened
         self.applications = self.env["prepaid.ledger.application"]
         self._open_loaded = set()
-        self.new_entries = env["prepaid.ledger.entry"]
+        self._inflows_by_card = defaultdict(list)
+        self._new_entry_ids = []
+        self._move_links = []
+        self._apps_by_outflow = None
 
     # -- state ---------------------------------------------------------
     def _load_open_inflows(self, card):
@@ -560,19 +592,29 @@ class _Allocator:
             [("service_id", "in", cards.ids), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)]
         )
         for inflow in inflows:
-            self.remaining.setdefault(
-                inflow, [inflow.remaining_quantity, inflow.remaining_amount, inflow.remaining_value]
-            )
+            self._register(inflow)
+
+    def _register(self, inflow, remaining=None):
+        """Track an inflow's remaining quantity, amount and value for this posting."""
+        if inflow not in self.remaining:
+            self.remaining[inflow] = remaining or [
+                inflow.remaining_quantity,
+                inflow.remaining_amount,
+                inflow.remaining_value,
+            ]
+            self._inflows_by_card[inflow.service_id.id].append(inflow)
+
+    @property
+    def new_entries(self):
+        return self.env["prepaid.ledger.entry"].browse(self._new_entry_ids)
 
     def _open_inflows(self, card, date, only=None):
         self._load_open_inflows(card)
         rounding = card._get_unit_rounding()
         candidates = [
             inflow
-            for inflow, rem in self.remaining.items()
-            if inflow.service_id == card
-            and float_compare(rem[0], 0.0, precision_rounding=rounding) > 0
-            and (only is None or inflow == only)
+            for inflow in ([only] if only is not None else self._inflows_by_card[card.id])
+            if float_compare(self.remaining[inflow][0], 0.0, precision_rounding=rounding) > 0
             and (only is not None or not inflow.valid_until or inflow.valid_until >= date)
         ]
         return sorted(
@@ -625,11 +667,11 @@ class _Allocator:
 
     # -- posting -------------------------------------------------------
     def apply(self, entry, info):
-        self.new_entries |= entry
+        self._new_entry_ids.append(entry.id)
         card = entry.service_id
         if entry.is_inflow:
             self._load_open_inflows(card)
-            self.remaining[entry] = [entry.remaining_quantity, entry.remaining_amount, entry.remaining_value]
+            self._register(entry)
             return
         self._track_outflow(entry)
         original = entry.reversed_entry_id
@@ -638,24 +680,19 @@ class _Allocator:
             self._load_open_inflows(card)
             self._track_outflow(original)
             for app in original.outflow_application_ids:
-                self.remaining.setdefault(
-                    app.inflow_id,
-                    [app.inflow_id.remaining_quantity, app.inflow_id.remaining_amount, app.inflow_id.remaining_value],
-                )
+                self._register(app.inflow_id)
                 self._add_application(entry, app.inflow_id, -app.quantity, -app.amount, -app.value)
             self.pending[original] = 0.0
             return
         if original:
             only = original
             self._load_open_inflows(card)
-            self.remaining.setdefault(
-                original, [original.remaining_quantity, original.remaining_amount, original.remaining_value]
-            )
+            self._register(original)
         else:
             only = self.env["prepaid.ledger.entry"].browse(info.get("apply_to_entry_id")) or None
             if only is not None:
                 self._load_open_inflows(card)
-                self.remaining.setdefault(only, [only.remaining_quantity, only.remaining_amount, only.remaining_value])
+                self._register(only)
         missing = self._allocate(entry, -entry.quantity, only=only)
         rounding = card._get_unit_rounding()
         if float_is_zero(missing, precision_rounding=rounding):
@@ -819,4 +856,11 @@ class _Allocator:
         return result
 
     def link_move(self, outflow, move):
-        self.applications.filtered(lambda a: a.outflow_id == outflow).sudo().move_id = move
+        if self._apps_by_outflow is None:
+            self._apps_by_outflow = defaultdict(list)
+            for app_id, vals in zip(self.applications.ids, self.app_vals, strict=True):
+                self._apps_by_outflow[vals["outflow_id"]].append(app_id)
+        self._move_links.extend((app_id, move.id) for app_id in self._apps_by_outflow.get(outflow.id, []))
+
+    def flush_move_links(self):
+        _bulk_update(self.env["prepaid.ledger.application"], ["move_id"], self._move_links)

@@ -1,4 +1,7 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -596,6 +599,100 @@ class PrepaidService(models.Model):
                 "type": notif_type,
                 "sticky": bool(report),
             },
+        }
+
+    # ------------------------------------------------------------------
+    # Expiry
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_expirable_domain(self, today=None):
+        today = today or fields.Date.context_today(self)
+        domain = Domain(
+            [
+                ("is_inflow", "=", True),
+                ("remaining_quantity", ">", 0),
+                ("valid_until", "<", today),
+                # a card in the red has consumption waiting for these lots: it expires nothing
+                ("service_id.quantity_outstanding", ">=", 0),
+            ]
+        )
+        if self:
+            domain &= Domain("service_id", "in", self.ids)
+        return domain
+
+    def _get_expirable_inflows(self, today=None, limit=None):
+        """Open top-ups past their validity (of these cards, or of all cards when empty)."""
+        return self.env["prepaid.ledger.entry"].sudo().search(
+            self._get_expirable_domain(today), order="service_id, valid_until, id", limit=limit
+        )
+
+    @api.model
+    def _prepare_expiry_vals(self, inflows):
+        return [
+            {
+                "service_id": inflow.service_id.id,
+                "entry_type": "expiry",
+                "date": inflow.valid_until + relativedelta(days=1),
+                "apply_to_entry_id": inflow.id,
+                "expire_remaining": True,
+                "product_id": inflow.product_id.id,
+                "name": self.env._("Expired on %(date)s (%(topup)s)", date=inflow.valid_until, topup=inflow.name or ""),
+            }
+            for inflow in inflows
+        ]
+
+    def _expire_residuals(self, today=None, inflows=None):
+        """Expire what is left of open top-ups past their validity; returns the expiry entries."""
+        if inflows is None:
+            inflows = self._get_expirable_inflows(today)
+        if not inflows:
+            return self.env["prepaid.ledger.entry"]
+        entries = self.env["prepaid.ledger.entry"]._post_entries(self._prepare_expiry_vals(inflows))
+        bodies = defaultdict(list)
+        for entry in entries:
+            bodies[entry.service_id.id].append(
+                self.env._(
+                    "%(quantity)s %(unit)s expired on %(date)s (value %(value)s).",
+                    quantity=-entry.quantity,
+                    unit=entry.service_id.currency_id.name
+                    if entry.service_type == "amount"
+                    else entry.service_id.uom_id.name,
+                    date=entry.date,
+                    value=-entry.value,
+                )
+            )
+        self.browse(list(bodies)).sudo()._message_log_batch(
+            {card_id: Markup("<br/>").join(lines) for card_id, lines in bodies.items()}
+        )
+        return entries
+
+    @api.model
+    def _cron_expire_residuals(self, batch_size=1000):
+        """Daily: expire residuals of every company, in committed batches."""
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        cards = self.sudo().with_context(active_test=False)
+        for _batch in range(10000):
+            inflows = cards.browse()._get_expirable_inflows(limit=batch_size)
+            if not inflows:
+                break
+            cards._expire_residuals(inflows=inflows)
+            if in_cron:
+                remaining = self.env["prepaid.ledger.entry"].sudo().search_count(cards._get_expirable_domain())
+                if not self.env["ir.cron"]._commit_progress(len(inflows), remaining=remaining):
+                    break
+        return True
+
+    def action_expire_residuals(self):
+        """Server action: preview what expiring the selected cards would post, then post on confirmation."""
+        wizard = self.env["prepaid.expiry.wizard"].create({"service_ids": [Command.set(self.ids)]})
+        wizard._compute_preview()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Expire Residuals"),
+            "res_model": "prepaid.expiry.wizard",
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
         }
 
     # ------------------------------------------------------------------

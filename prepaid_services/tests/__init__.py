@@ -1,6 +1,7 @@
 from . import (
     test_accounting_topup,
     test_concurrency,
+    test_expiry,
     test_invoice_credit,
     test_ledger_fifo,
     test_ledger_integrity,

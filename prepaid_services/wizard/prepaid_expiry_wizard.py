@@ -1,0 +1,78 @@
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+
+
+class PrepaidExpiryWizard(models.TransientModel):
+    """Expire Residuals: shows the entries and journal lines a run would post before posting them."""
+
+    _name = "prepaid.expiry.wizard"
+    _description = "Expire Prepaid Residuals"
+
+    service_ids = fields.Many2many("prepaid.service", string="Prepaid Services")
+    date = fields.Date(string="Expire top-ups valid until before", default=fields.Date.context_today, readonly=True)
+    line_ids = fields.One2many("prepaid.expiry.wizard.line", "wizard_id", string="Residuals to expire")
+    total_value = fields.Monetary(compute="_compute_total_value", currency_field="company_currency_id")
+    company_currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
+
+    def _compute_total_value(self):
+        for wizard in self:
+            wizard.total_value = sum(wizard.line_ids.mapped("value"))
+
+    def _compute_preview(self):
+        """Fill the lines from the open top-ups past their validity; posts nothing."""
+        for wizard in self:
+            inflows = wizard.service_ids._get_expirable_inflows(wizard.date)
+            lines = []
+            for inflow in inflows:
+                company = inflow.company_id
+                if company.prepaid_expiry_to_liability and company.prepaid_unclaimed_account_id:
+                    credit = company.prepaid_unclaimed_account_id
+                else:
+                    credit = company.prepaid_breakage_account_id
+                lines.append(
+                    Command.create(
+                        {
+                            "inflow_id": inflow.id,
+                            "quantity": inflow.remaining_quantity,
+                            "amount": inflow.remaining_amount,
+                            "value": inflow.remaining_value,
+                            "debit_account_id": company.prepaid_deferred_account_id.id,
+                            "credit_account_id": credit.id,
+                        }
+                    )
+                )
+            wizard.line_ids = [Command.clear(), *lines]
+
+    def action_confirm(self):
+        self.ensure_one()
+        if not self.line_ids:
+            raise UserError(self.env._("Nothing has expired on the selected prepaid services."))
+        entries = self.service_ids._expire_residuals(inflows=self.line_ids.inflow_id)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Expire Residuals"),
+                "message": self.env._("%s residuals expired.", len(entries)),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+
+class PrepaidExpiryWizardLine(models.TransientModel):
+    _name = "prepaid.expiry.wizard.line"
+    _description = "Residual to Expire"
+
+    wizard_id = fields.Many2one("prepaid.expiry.wizard", required=True, ondelete="cascade")
+    inflow_id = fields.Many2one("prepaid.ledger.entry", string="Top-up", required=True, readonly=True)
+    service_id = fields.Many2one(related="inflow_id.service_id")
+    valid_until = fields.Date(related="inflow_id.valid_until")
+    uom_id = fields.Many2one(related="inflow_id.uom_id")
+    currency_id = fields.Many2one(related="inflow_id.currency_id")
+    company_currency_id = fields.Many2one(related="inflow_id.company_currency_id")
+    quantity = fields.Float(digits="Product Unit", readonly=True)
+    amount = fields.Monetary(readonly=True)
+    value = fields.Monetary(currency_field="company_currency_id", readonly=True)
+    debit_account_id = fields.Many2one("account.account", string="Debit", readonly=True)
+    credit_account_id = fields.Many2one("account.account", string="Credit", readonly=True)

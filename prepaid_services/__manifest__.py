@@ -26,6 +26,4 @@
         "demo/prepaid_services_demo.xml",
     ],
     "post_init_hook": "_post_init_hook",
-    "installable": True,
-    "application": False,
 }

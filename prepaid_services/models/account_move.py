@@ -8,7 +8,7 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     prepaid_service_id = fields.Many2one(
-        "prepaid.service", string="Prepaid Service", index="btree_not_null", copy=False, readonly=True
+        "prepaid.service", index="btree_not_null", copy=False, readonly=True
     )
     prepaid_entry_id = fields.Many2one(
         "prepaid.ledger.entry",

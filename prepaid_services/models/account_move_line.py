@@ -9,7 +9,6 @@ class AccountMoveLine(models.Model):
 
     prepaid_service_id = fields.Many2one(
         "prepaid.service",
-        string="Prepaid Service",
         index="btree_not_null",
         check_company=True,
         help="Card whose deferred revenue this line moves.",

@@ -10,7 +10,7 @@ class PrepaidLedgerApplication(models.Model):
     _order = "id"
 
     outflow_id = fields.Many2one(
-        "prepaid.ledger.entry", required=True, index=True, ondelete="restrict", readonly=True, string="Outflow"
+        "prepaid.ledger.entry", required=True, index=True, ondelete="restrict", readonly=True
     )
     inflow_id = fields.Many2one(
         "prepaid.ledger.entry", required=True, index=True, ondelete="restrict", readonly=True, string="Top-up"

@@ -78,7 +78,6 @@ class PrepaidLedgerEntry(models.Model):
     value = fields.Monetary(
         currency_field="company_currency_id",
         readonly=True,
-        string="Value",
         help="Company-currency value moved on the deferred revenue account, at the rate of the top-ups consumed.",
     )
     unit_amount = fields.Float(
@@ -98,14 +97,14 @@ class PrepaidLedgerEntry(models.Model):
         help="Part of a consumption that no top-up covered yet (negative balance); the next top-up settles it.",
     )
     valid_until = fields.Date(readonly=True, index=True, help="Last day this top-up can be used.")
-    product_id = fields.Many2one("product.product", string="Product", readonly=True, check_company=True)
+    product_id = fields.Many2one("product.product", readonly=True, check_company=True)
     move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, index="btree_not_null")
     invoice_line_id = fields.Many2one(
-        "account.move.line", string="Invoice Line", readonly=True, index="btree_not_null"
+        "account.move.line", readonly=True, index="btree_not_null"
     )
     sale_line_id = fields.Many2one("sale.order.line", string="Sales Order Line", readonly=True)
     timesheet_id = fields.Many2one(
-        "account.analytic.line", string="Timesheet", readonly=True, index="btree_not_null"
+        "account.analytic.line", readonly=True, index="btree_not_null"
     )
     reversed_entry_id = fields.Many2one(
         "prepaid.ledger.entry", string="Reversal of", readonly=True, index="btree_not_null"
@@ -294,7 +293,9 @@ class PrepaidLedgerEntry(models.Model):
                     )
                 )
             raise UserError(
-                env._("A %(type)s on %(card)s must consume a positive quantity.", type=entry_type, card=card.display_name)
+                env._(
+                    "A %(type)s on %(card)s must consume a positive quantity.", type=entry_type, card=card.display_name
+                )
             )
         vals["is_inflow"] = inflow
         vals["bucket"] = {"receipt": "received", "usage": "used", "expiry": "expired", "refund": "refunded"}.get(
@@ -367,7 +368,7 @@ class PrepaidLedgerEntry(models.Model):
         """Post the journal entries that move the value the new applications carried."""
         Card = self.env["prepaid.service"]
         specs = []
-        info_by_entry = {entry: info for entry, info in zip(self, posting_info, strict=True)}
+        info_by_entry = dict(zip(self, posting_info, strict=True))
         for entry, value in allocator.value_by_outflow().items():
             if not entry._needs_value_move() or entry.company_currency_id.is_zero(value):
                 continue

@@ -124,7 +124,6 @@ class PrepaidService(models.Model):
     )
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
-        string="Analytic Account",
         check_company=True,
         copy=False,
         help="Analytic account of the revenue recognised and the residuals expired on this card.",

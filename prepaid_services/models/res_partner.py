@@ -5,7 +5,9 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     prepaid_service_count = fields.Integer(
-        compute="_compute_prepaid_service_count", string="Prepaid Services", groups="prepaid_services.group_prepaid_user"
+        compute="_compute_prepaid_service_count",
+        string="Prepaid Services",
+        groups="prepaid_services.group_prepaid_user",
     )
 
     def _compute_prepaid_service_count(self):

@@ -8,7 +8,6 @@ class SaleOrderLine(models.Model):
     prepaid_ok = fields.Boolean(related="product_id.prepaid_ok")
     prepaid_service_id = fields.Many2one(
         "prepaid.service",
-        string="Prepaid Service",
         copy=False,
         index="btree_not_null",
         check_company=True,

@@ -1,9 +1,8 @@
 from datetime import date
 
 from odoo import Command
-from odoo.tests import freeze_time, tagged
-
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import freeze_time, tagged
 
 
 @tagged("post_install", "-at_install")

@@ -113,7 +113,7 @@ class TestExpiry(PrepaidCommon):
 
         wizard = self.env["prepaid.expiry.wizard"].browse(action["res_id"])
         self.assertEqual(
-            [(l.inflow_id, l.quantity, l.value, l.debit_account_id, l.credit_account_id) for l in wizard.line_ids],
+            [(x.inflow_id, x.quantity, x.value, x.debit_account_id, x.credit_account_id) for x in wizard.line_ids],
             [(lot, 10.0, 1000.0, self.deferred_account, self.breakage_account)],
         )
         self.assertEqual(self.env["prepaid.ledger.entry"].search_count([]), entries)

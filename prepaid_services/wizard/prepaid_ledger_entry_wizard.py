@@ -30,7 +30,6 @@ class PrepaidLedgerEntryWizard(models.TransientModel):
     )
     counterpart_account_id = fields.Many2one(
         "account.account",
-        string="Counterpart Account",
         check_company=True,
         help="Account that balances the deferred revenue line of the adjustment (e.g. goodwill expense for "
         "added credit, breakage or income for removed credit).",

@@ -1,0 +1,91 @@
+# prepaid_services: one command for a demo server, one for the test suite.
+# Needs Odoo 19.0 importable by $(PYTHON) and a PostgreSQL server reachable by the current user.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+ODOO_SRC_URL ?= https://github.com/odoo/odoo/archive/refs/heads/19.0.tar.gz
+ODOO_CACHE ?= $(HOME)/.cache/prepaid_services/odoo-19.0
+DEMO_DB ?= prepaid_demo
+PORT ?= 8069
+TEST_DB ?= prepaid_test_$(shell date +%s)_$$$$
+DB_USER ?= $(or $(PGUSER),$(shell whoami))
+PYTEST_ARGS ?=
+MODULE := prepaid_services
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+.PHONY: help demo test lint bench check-odoo check-pg install-dev
+
+help:
+	@echo "make demo   - database $(DEMO_DB) with demo data, module installed, Odoo on http://localhost:$(PORT)"
+	@echo "make test   - fresh database, module installed, whole suite through pytest-odoo, database dropped"
+	@echo "make lint   - ruff and pylint-odoo"
+	@echo "make bench  - benchmarks against plain Odoo (bench/)"
+
+install-dev:
+	@$(PYTHON) -m pip install -q -r $(ROOT)/requirements-dev.txt
+
+# Odoo 19 is taken from the machine when importable; otherwise from Odoo's official 19.0 source.
+check-odoo:
+	@if $(PYTHON) -c "import odoo.release as r, sys; sys.exit(0 if r.version_info[0] == 19 else 1)" 2>/dev/null; then \
+		echo "Odoo $$($(PYTHON) -c 'import odoo.release as r; print(r.version)') found."; \
+	else \
+		echo "Odoo 19.0 is not importable by $(PYTHON): installing it from $(ODOO_SRC_URL)"; \
+		mkdir -p $(ODOO_CACHE) && \
+		curl -fsSL $(ODOO_SRC_URL) | tar -xz -C $(ODOO_CACHE) --strip-components=1 && \
+		$(PYTHON) -m pip install -q -r $(ODOO_CACHE)/requirements.txt && \
+		$(PYTHON) -m pip install -q -e $(ODOO_CACHE) || \
+		{ echo "ERROR: could not install Odoo 19.0; install it (python3 -m pip install -e <odoo 19.0 source>) and retry."; exit 1; }; \
+	fi
+
+check-pg:
+	@psql -X -q -d postgres -c "select 1" >/dev/null 2>&1 || { \
+		echo "ERROR: PostgreSQL is not running or not reachable by user $(DB_USER)."; \
+		echo "       Start it (e.g. pg_ctlcluster <version> main start) and retry."; exit 1; }
+
+# Writes an Odoo configuration for database $(1) into $(2)
+define write_cfg
+	printf '[options]\naddons_path = %s\ndb_user = %s\ndb_name = %s\nhttp_port = %s\nhttp_interface = 127.0.0.1\n' \
+		"$$($(PYTHON) -c 'import os, odoo; p = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "addons"); print(p + "," if os.path.isdir(p) else "", end="")')$(ROOT)" \
+		"$(DB_USER)" "$(1)" "$(PORT)" > $(2)
+endef
+
+test: install-dev check-odoo check-pg
+	@set -uo pipefail; \
+	db="$(TEST_DB)"; cfg="$(ROOT)/.odoo-test-$$db.cfg"; \
+	$(call write_cfg,$$db,$$cfg); \
+	cleanup() { dropdb --if-exists "$$db" >/dev/null 2>&1; rm -f "$$cfg"; }; \
+	trap cleanup EXIT; \
+	echo "== creating database $$db"; \
+	createdb "$$db" || exit 1; \
+	echo "== installing $(MODULE) (with sale_timesheet, account...)"; \
+	$(PYTHON) -m odoo -c "$$cfg" -d "$$db" -i $(MODULE) --stop-after-init --log-level=warn || exit 1; \
+	state=$$(psql -X -At -d "$$db" -c "select state from ir_module_module where name = '$(MODULE)'"); \
+	if [ "$$state" != "installed" ]; then echo "ERROR: $(MODULE) did not install (state: $$state)"; exit 1; fi; \
+	echo "== running the test suite"; \
+	cd "$(ROOT)" && $(PYTHON) -m pytest --odoo-config="$$cfg" --odoo-database="$$db" -p no:warnings -p no:cacheprovider \
+		$(MODULE)/tests $(PYTEST_ARGS); \
+	status=$$?; \
+	if [ $$status -eq 5 ]; then echo "ERROR: no test ran"; status=1; fi; \
+	exit $$status
+
+demo: check-odoo check-pg
+	@set -uo pipefail; \
+	cfg="$(ROOT)/.odoo-demo.cfg"; \
+	$(call write_cfg,$(DEMO_DB),$$cfg); \
+	if psql -X -At -d "$(DEMO_DB)" -c "select 1" >/dev/null 2>&1; then \
+		echo "== updating $(MODULE) in $(DEMO_DB)"; \
+		$(PYTHON) -m odoo -c "$$cfg" -d "$(DEMO_DB)" -u $(MODULE) --stop-after-init --log-level=warn || exit 1; \
+	else \
+		echo "== creating $(DEMO_DB) with demo data"; \
+		createdb "$(DEMO_DB)" && \
+		$(PYTHON) -m odoo -c "$$cfg" -d "$(DEMO_DB)" -i $(MODULE) --with-demo --stop-after-init --log-level=warn || exit 1; \
+	fi; \
+	echo "== Odoo serves $(DEMO_DB) on http://localhost:$(PORT) (login admin / admin)"; \
+	exec $(PYTHON) -m odoo -c "$$cfg" -d "$(DEMO_DB)" --db-filter="^$(DEMO_DB)$$"
+
+lint: install-dev
+	ruff check $(ROOT)
+	pylint --rcfile=$(ROOT)/.pylintrc $(ROOT)/$(MODULE)
+
+bench: check-odoo check-pg
+	@if [ -f $(ROOT)/bench/run.py ]; then $(PYTHON) $(ROOT)/bench/run.py; else echo "no benchmark yet (bench/run.py)"; fi

@@ -2,9 +2,9 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, float_is_zero, float_round
+from odoo.tools import float_compare, float_is_zero, float_round
 
-from .prepaid_service import BALANCE_FIELDS
+from .utils import BALANCE_FIELDS, bulk_update
 
 ENTRY_TYPES = [
     ("receipt", "Top-up"),
@@ -330,6 +330,17 @@ class PrepaidLedgerEntry(models.Model):
     # ------------------------------------------------------------------
     # Accounting
     # ------------------------------------------------------------------
+    def _is_summarised_daily(self):
+        """Timesheet consumption whose recognition waits for the daily summary of its card."""
+        self.ensure_one()
+        entry = self.reversed_entry_id or self
+        return (
+            self.company_id.prepaid_recognition_grouping == "daily"
+            and entry.entry_type == "usage"
+            and bool(entry.timesheet_id)
+            and not entry.invoice_line_id
+        )
+
     def _needs_value_move(self):
         """Whether the module posts this entry's journal entry (an invoice posts its own)."""
         self.ensure_one()
@@ -371,6 +382,8 @@ class PrepaidLedgerEntry(models.Model):
         info_by_entry = dict(zip(self, posting_info, strict=True))
         for entry, value in allocator.value_by_outflow().items():
             if not entry._needs_value_move() or entry.company_currency_id.is_zero(value):
+                continue
+            if entry._is_summarised_daily():
                 continue
             info = info_by_entry.get(entry, {})
             counterpart = self.env["account.account"].browse(info.get("counterpart_account_id"))
@@ -424,7 +437,7 @@ class PrepaidLedgerEntry(models.Model):
                 allocator.link_move(entry, move)
                 if not entry.move_id:
                     links.append((entry.id, move.id))
-        _bulk_update(self.env["prepaid.ledger.entry"], ["move_id"], links)
+        bulk_update(self.env["prepaid.ledger.entry"], ["move_id"], links)
         allocator.flush_move_links()
 
     def _prepaid_settle_document_difference(self):
@@ -525,42 +538,6 @@ class PrepaidLedgerEntry(models.Model):
                 "view_mode": "form",
             }
         return False
-
-
-def _bulk_update(model, fnames, rows):
-    """One UPDATE for many rows of service-maintained columns, then drop them from the cache.
-
-    The posting service is the only writer of these columns (balances, remaining quantities);
-    writing them record by record would cost one query per card in a batch of thousands.
-    """
-    if not rows:
-        return
-    model.flush_model(fnames)
-    types = {
-        "float": "numeric",
-        "monetary": "numeric",
-        "date": "date",
-        "many2one": "integer",
-    }
-    columns = SQL(", ").join(
-        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(types[model._fields[f].type]))
-        for f in fnames
-    )
-    names = SQL(", ").join(SQL.identifier(f) for f in ("id", *fnames))
-    for start in range(0, len(rows), 1000):
-        values = SQL(", ").join(
-            SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in row)) for row in rows[start : start + 1000]
-        )
-        model.env.cr.execute(
-            SQL(
-                "UPDATE %s AS t SET %s FROM (VALUES %s) AS v(%s) WHERE t.id = v.id",
-                SQL.identifier(model._table),
-                columns,
-                values,
-                names,
-            )
-        )
-    model.invalidate_model(fnames)
 
 
 class _Allocator:
@@ -803,7 +780,7 @@ class _Allocator:
                         vals.get("pending_quantity", outflow.pending_quantity),
                     )
                 )
-        _bulk_update(Entry, ["amount", "value", "pending_quantity"], outflow_rows)
+        bulk_update(Entry, ["amount", "value", "pending_quantity"], outflow_rows)
 
         inflow_rows = []
         for inflow, (quantity, amount, value) in self.remaining.items():
@@ -818,7 +795,7 @@ class _Allocator:
                 for new, f in zip(row[1:], ("remaining_quantity", "remaining_amount", "remaining_value"), strict=True)
             ):
                 inflow_rows.append(row)
-        _bulk_update(Entry, ["remaining_quantity", "remaining_amount", "remaining_value"], inflow_rows)
+        bulk_update(Entry, ["remaining_quantity", "remaining_amount", "remaining_value"], inflow_rows)
 
         Entry.flush_model()
         touched = self.cards | self.new_entries.service_id
@@ -848,7 +825,7 @@ class _Allocator:
             row.append(expiries.get(card) or None)
             if changed:
                 card_rows.append(tuple(row))
-        _bulk_update(self.env["prepaid.service"], [*card_fields, "next_expiry_date"], card_rows)
+        bulk_update(self.env["prepaid.service"], [*card_fields, "next_expiry_date"], card_rows)
 
     def value_by_outflow(self):
         result = defaultdict(float)
@@ -864,4 +841,4 @@ class _Allocator:
         self._move_links.extend((app_id, move.id) for app_id in self._apps_by_outflow.get(outflow.id, []))
 
     def flush_move_links(self):
-        _bulk_update(self.env["prepaid.ledger.application"], ["move_id"], self._move_links)
+        bulk_update(self.env["prepaid.ledger.application"], ["move_id"], self._move_links)

@@ -8,12 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare
 
-BALANCE_BUCKETS = ("received", "used", "expired", "refunded")
-BALANCE_FIELDS = frozenset(
-    [f"quantity_{b}" for b in (*BALANCE_BUCKETS, "outstanding")]
-    + [f"amount_{b}" for b in (*BALANCE_BUCKETS, "outstanding")]
-    + ["value_outstanding", "next_expiry_date"]
-)
+from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update
 
 
 class PrepaidService(models.Model):
@@ -552,10 +547,18 @@ class PrepaidService(models.Model):
                 ["remaining_value:sum"],
             )
         )
+        awaiting = dict(
+            self.env["prepaid.ledger.application"].sudo()._read_group(
+                [("service_id", "in", cards.ids), *self._get_awaiting_recognition_domain()],
+                ["service_id"],
+                ["value:sum"],
+            )
+        )
         report = {}
         for card in cards:
             account_balance = balances.get(card.id, 0.0)
-            ledger_value = open_values.get(card, 0.0)
+            # consumption waiting for its daily summary is still on the deferred revenue account
+            ledger_value = open_values.get(card, 0.0) + awaiting.get(card, 0.0)
             if card.company_currency_id.compare_amounts(account_balance, ledger_value):
                 company_report = report.setdefault(
                     card.company_id, {"account": 0.0, "ledger": 0.0, "cards": {}}
@@ -564,8 +567,77 @@ class PrepaidService(models.Model):
         for company, company_report in report.items():
             company_cards = cards.filtered(lambda c, co=company: c.company_id == co)
             company_report["account"] = sum(balances.get(c.id, 0.0) for c in company_cards)
-            company_report["ledger"] = sum(open_values.get(c, 0.0) for c in company_cards)
+            company_report["ledger"] = sum(open_values.get(c, 0.0) + awaiting.get(c, 0.0) for c in company_cards)
         return report
+
+    @api.model
+    def _get_awaiting_recognition_domain(self):
+        """Applications of timesheet consumption not yet in a daily summary entry."""
+        return [
+            ("move_id", "=", False),
+            ("value", "!=", 0),
+            ("outflow_id.entry_type", "=", "usage"),
+            ("outflow_id.invoice_line_id", "=", False),
+        ]
+
+    @api.model
+    def _cron_post_daily_recognition(self, up_to=None):
+        """Post one recognition entry per card and day for consumption summarised daily.
+
+        Takes whole days only (before today, or up to the given date), so a day is summarised once.
+        """
+        up_to = up_to or fields.Date.context_today(self) - relativedelta(days=1)
+        Application = self.env["prepaid.ledger.application"].sudo()
+        applications = Application.search(
+            [*self._get_awaiting_recognition_domain(), ("date", "<=", up_to)], order="service_id, date, id"
+        )
+        applications = applications.filtered(lambda a: a.outflow_id._is_summarised_daily())
+        if not applications:
+            return self.env["account.move"]
+        groups = defaultdict(lambda: defaultdict(float))
+        apps_by_key = defaultdict(list)
+        for app in applications:
+            outflow = app.outflow_id
+            entry = outflow.reversed_entry_id or outflow
+            key = (app.service_id, app.date)
+            income = app.service_id._get_income_account(entry.product_id)
+            groups[key][income] += app.value
+            apps_by_key[key].append(app.id)
+        vals_list = []
+        for (card, day), by_account in groups.items():
+            company = card.company_id
+            deferred = company.prepaid_deferred_account_id
+            total = sum(by_account.values())
+            vals = card._prepare_journal_entry_vals(
+                amount=total,
+                debit_account=deferred,
+                credit_account=next(iter(by_account)),
+                ref=self.env._("%(card)s - Usage of %(day)s", card=card.name, day=day),
+                date=day,
+            )
+            if len(by_account) > 1:
+                # one deferred line for the day, one income line per service account
+                deferred_cmd = vals["line_ids"][0] if total >= 0 else vals["line_ids"][1]
+                vals["line_ids"] = [deferred_cmd]
+                for account, value in by_account.items():
+                    side = card._prepare_journal_entry_vals(
+                        amount=value, debit_account=deferred, credit_account=account, ref=vals["ref"], date=day
+                    )["line_ids"]
+                    vals["line_ids"].append(side[1] if value >= 0 else side[0])
+            vals_list.append(vals)
+        moves = self._create_journal_entries(vals_list)
+        links = []
+        for key, move in zip(groups, moves, strict=True):
+            links.extend((app_id, move.id) for app_id in apps_by_key[key])
+        bulk_update(Application, ["move_id"], links)
+        move_by_app = dict(links)
+        bulk_update(
+            self.env["prepaid.ledger.entry"],
+            ["move_id"],
+            list({app.outflow_id.id: (app.outflow_id.id, move_by_app[app.id])
+                  for app in applications if not app.outflow_id.move_id}.values()),
+        )
+        return moves
 
     def action_check_deferred_revenue(self):
         """Server action: tell the accountant whether deferred revenue ties with the open top-ups."""

@@ -43,6 +43,14 @@ class ResCompany(models.Model):
         help="On the top-up invoice: tax is charged when the prepayment is invoiced (EU VAT on prepayments). "
         "On consumption: the top-up invoice carries no tax; invoices paid with prepaid credit do.",
     )
+    prepaid_recognition_grouping = fields.Selection(
+        [("entry", "One entry per consumption"), ("daily", "One summary entry per card and day")],
+        string="Recognition Entries",
+        default="entry",
+        required=True,
+        help="Daily summary: revenue recognised from timesheets is posted once a day per card by a scheduled "
+        "action, instead of one journal entry per timesheet.",
+    )
     prepaid_auto_analytic = fields.Boolean(
         string="Analytic Account per Prepaid Service",
         default=True,

@@ -16,4 +16,5 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.prepaid_unclaimed_account_id", readonly=False, check_company=True
     )
     prepaid_tax_timing = fields.Selection(related="company_id.prepaid_tax_timing", readonly=False)
+    prepaid_recognition_grouping = fields.Selection(related="company_id.prepaid_recognition_grouping", readonly=False)
     prepaid_auto_analytic = fields.Boolean(related="company_id.prepaid_auto_analytic", readonly=False)

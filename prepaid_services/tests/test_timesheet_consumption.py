@@ -267,3 +267,47 @@ class TestTimesheetConsumption(PrepaidTimesheetCommon):
         self.assertEqual(timesheet.so_line, order.order_line)
         self.assertEqual(order.order_line.qty_delivered, 3.0)
         self.assertEqual(card.quantity_outstanding, 7.0)
+
+
+@tagged("post_install", "-at_install")
+class TestDailyRecognitionSummary(PrepaidTimesheetCommon):
+    """With the daily option, timesheet consumption is recognised once per card and day."""
+
+    def test_daily_summary_posts_one_entry_per_card_and_day(self):
+        self.company.prepaid_recognition_grouping = "daily"
+        card, _invoice = self._sell(self.block_product, 1000.0)
+        self._assign(card)
+        first = self._log(2.0, on_date="2026-02-02")
+        self._log(1.5, on_date="2026-02-02", task=self.task_2)
+        corrected = self._log(1.0, on_date="2026-02-03")
+        corrected.unit_amount = 0.5
+        self.assertFalse(first._prepaid_active_entries().move_id, "nothing posted before the summary")
+        self.assertDeferredRevenueTies()
+
+        moves = self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 3))
+
+        self.assertEqual(len(moves), 2)
+        by_day = {move.date: move for move in moves}
+        self.assertMoveLines(by_day[date(2026, 2, 2)], [
+            {"account_id": self.deferred_account, "debit": 350.0, "credit": 0.0},
+            {"account_id": self.income_account, "debit": 0.0, "credit": 350.0,
+             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
+        ])
+        # Feb 3 holds the first 1 h and the corrected 0.5 h; the reversal of the 1 h is dated when it was made
+        self.assertMoveLines(by_day[date(2026, 2, 3)], [
+            {"account_id": self.deferred_account, "debit": 150.0, "credit": 0.0},
+            {"account_id": self.income_account, "debit": 0.0, "credit": 150.0,
+             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
+        ])
+        self.assertEqual(first._prepaid_active_entries().move_id, by_day[date(2026, 2, 2)])
+        self.assertFalse(self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 3)))
+        self.assertDeferredRevenueTies()
+
+        correction = self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date.today())
+        self.assertMoveLines(correction, [
+            {"account_id": self.deferred_account, "debit": 0.0, "credit": 100.0},
+            {"account_id": self.income_account, "debit": 100.0, "credit": 0.0,
+             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
+        ])
+        self.assertEqual(card.value_outstanding, 600.0)
+        self.assertDeferredRevenueTies()

@@ -1,0 +1,45 @@
+from odoo.tools import SQL
+
+BALANCE_BUCKETS = ("received", "used", "expired", "refunded")
+# Card balances: written only by the posting service (prepaid.ledger.entry._post_entries)
+BALANCE_FIELDS = frozenset(
+    [f"quantity_{b}" for b in (*BALANCE_BUCKETS, "outstanding")]
+    + [f"amount_{b}" for b in (*BALANCE_BUCKETS, "outstanding")]
+    + ["value_outstanding", "next_expiry_date"]
+)
+
+
+def bulk_update(model, fnames, rows):
+    """One UPDATE for many rows of service-maintained columns, then drop them from the cache.
+
+    The posting service is the only writer of these columns (balances, remaining quantities);
+    writing them record by record would cost one query per card in a batch of thousands.
+    """
+    if not rows:
+        return
+    model.flush_model(fnames)
+    types = {
+        "float": "numeric",
+        "monetary": "numeric",
+        "date": "date",
+        "many2one": "integer",
+    }
+    columns = SQL(", ").join(
+        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(types[model._fields[f].type]))
+        for f in fnames
+    )
+    names = SQL(", ").join(SQL.identifier(f) for f in ("id", *fnames))
+    for start in range(0, len(rows), 1000):
+        values = SQL(", ").join(
+            SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in row)) for row in rows[start : start + 1000]
+        )
+        model.env.cr.execute(
+            SQL(
+                "UPDATE %s AS t SET %s FROM (VALUES %s) AS v(%s) WHERE t.id = v.id",
+                SQL.identifier(model._table),
+                columns,
+                values,
+                names,
+            )
+        )
+    model.invalidate_model(fnames)

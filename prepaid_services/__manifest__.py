@@ -15,6 +15,8 @@
         "data/ir_cron_data.xml",
         "wizard/prepaid_ledger_entry_wizard_views.xml",
         "wizard/prepaid_expiry_wizard_views.xml",
+        "report/prepaid_statement_templates.xml",
+        "wizard/prepaid_statement_wizard_views.xml",
         "views/prepaid_ledger_entry_views.xml",
         "views/prepaid_service_views.xml",
         "views/prepaid_service_job_views.xml",

@@ -139,7 +139,7 @@ class AccountMoveLine(models.Model):
             "move_id": move.id,
             "sale_line_id": self.sale_line_ids[:1].id,
             "product_id": (self.product_id or card.product_id).id,
-            "name": move.name,
+            "name": self.name or move.name,
         }
         if entry_type == "receipt":
             vals.update(amount=self.price_subtotal, value=-self.balance)

@@ -7,5 +7,6 @@ from . import (
     test_ledger_integrity,
     test_multicompany,
     test_service_jobs,
+    test_statement,
     test_timesheet_consumption,
 )

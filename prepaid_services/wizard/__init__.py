@@ -1,1 +1,1 @@
-from . import prepaid_expiry_wizard, prepaid_ledger_entry_wizard
+from . import prepaid_expiry_wizard, prepaid_ledger_entry_wizard, prepaid_statement_wizard

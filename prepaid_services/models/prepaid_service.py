@@ -164,6 +164,25 @@ class PrepaidService(models.Model):
     is_low_balance = fields.Boolean(
         compute="_compute_is_low_balance", search="_search_is_low_balance", string="Low Balance"
     )
+    expiry_warning_days = fields.Integer(
+        string="Expiry Warning (days)",
+        help="Warn the account manager and the customer this many days before a top-up expires. 0: no warning.",
+    )
+    low_balance_alerted = fields.Boolean(copy=False, readonly=True)
+    expiry_alerted_date = fields.Date(
+        copy=False, readonly=True, help="Expiry date for which the expiring-soon warning was sent."
+    )
+    burn_rate = fields.Float(
+        compute="_compute_burn_rate",
+        digits="Product Unit",
+        string="Burn Rate (30 days)",
+        help="Average consumption per 30 days over the last 90 days.",
+    )
+    depletion_date = fields.Date(
+        compute="_compute_burn_rate",
+        string="Predicted Depletion",
+        help="When the outstanding balance runs out at the current burn rate.",
+    )
 
     _check_dates = models.Constraint(
         "CHECK(date_end IS NULL OR date_end >= date_start)",
@@ -198,16 +217,35 @@ class PrepaidService(models.Model):
     @api.depends("quantity_outstanding", "low_balance_threshold")
     def _compute_is_low_balance(self):
         for card in self:
-            card.is_low_balance = (
+            card.is_low_balance = card.low_balance_threshold > 0 and (
                 float_compare(card.quantity_outstanding, card.low_balance_threshold, precision_digits=6) <= 0
             )
+
+    def _compute_burn_rate(self):
+        today = fields.Date.context_today(self)
+        since = today - relativedelta(days=90)
+        used = dict(
+            self.env["prepaid.ledger.entry"].sudo()._read_group(
+                [("service_id", "in", self.ids), ("bucket", "=", "used"), ("date", ">", since), ("date", "<=", today)],
+                ["service_id"],
+                ["quantity:sum"],
+            )
+        )
+        for card in self:
+            rate = -used.get(card._origin, 0.0) / 90.0  # per day
+            card.burn_rate = rate * 30.0
+            if rate > 0 and card.quantity_outstanding > 0:
+                card.depletion_date = today + relativedelta(days=int(card.quantity_outstanding / rate))
+            else:
+                card.depletion_date = False
 
     def _search_is_low_balance(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented
         self.env["prepaid.service"].flush_model(["quantity_outstanding", "low_balance_threshold"])
         self.env.cr.execute(
-            "SELECT id FROM prepaid_service WHERE quantity_outstanding <= COALESCE(low_balance_threshold, 0)"
+            "SELECT id FROM prepaid_service WHERE low_balance_threshold > 0 "
+            "AND quantity_outstanding <= low_balance_threshold"
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
         positive = (operator == "in") == (True in value)
@@ -765,6 +803,123 @@ class PrepaidService(models.Model):
             "view_mode": "form",
             "target": "new",
         }
+
+    # ------------------------------------------------------------------
+    # Alerts
+    # ------------------------------------------------------------------
+    def _send_alert(self, template_xmlid, summary):
+        """Activity for the account manager and a mail to the customer, for each card."""
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        for card in self:
+            card.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=(card.user_id or self.env.user).id,
+                summary=summary,
+            )
+            if template and card.partner_id.email:
+                card.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    def _check_low_balance_alerts(self):
+        """Alert once when a card crosses its low-balance threshold; re-arm when it is topped up again."""
+        crossing = self.filtered(lambda c: c.is_low_balance and not c.low_balance_alerted and not c.closed)
+        rearmed = self.filtered(lambda c: c.low_balance_alerted and not c.is_low_balance)
+        if rearmed:
+            rearmed.sudo().write({"low_balance_alerted": False})
+        if crossing:
+            crossing.sudo().write({"low_balance_alerted": True})
+            crossing.sudo()._send_alert(
+                "prepaid_services.mail_template_prepaid_low_balance", self.env._("Prepaid balance running low")
+            )
+
+    @api.model
+    def _cron_check_expiry_alerts(self):
+        """Daily: warn once per expiry date about top-ups expiring within each card's warning days."""
+        today = fields.Date.context_today(self)
+        cards = self.sudo().search(
+            [("expiry_warning_days", ">", 0), ("closed", "=", False), ("next_expiry_date", ">=", today)]
+        )
+        due = cards.filtered(
+            lambda c: c.next_expiry_date <= today + relativedelta(days=c.expiry_warning_days)
+            and c.expiry_alerted_date != c.next_expiry_date
+            and c.quantity_outstanding > 0
+        )
+        for card in due:
+            card.expiry_alerted_date = card.next_expiry_date
+        due._send_alert(
+            "prepaid_services.mail_template_prepaid_expiring", self.env._("Prepaid balance expiring soon")
+        )
+        return due
+
+    # ------------------------------------------------------------------
+    # Rollforward and ageing
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_rollforward(self, date_from, date_to, company=None):
+        """Contract liability rollforward (IFRS 15.116) from the ledger, with the deferred revenue account beside it.
+
+        Values in company currency, by ledger entry date: opening, top-ups, consumption, breakage,
+        refunds, closing; account_opening and account_closing are the balances of the company's deferred
+        revenue account at the same dates.
+        """
+        company = company or self.env.company
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        base = [("company_id", "=", company.id)]
+        opening = Entry._read_group([*base, ("date", "<", date_from)], [], ["value:sum"])[0][0]
+        moves = dict(
+            Entry._read_group(
+                [*base, ("date", ">=", date_from), ("date", "<=", date_to)], ["bucket"], ["value:sum"]
+            )
+        )
+        result = {
+            "opening": opening,
+            "topups": moves.get("received", 0.0),
+            "consumption": -moves.get("used", 0.0),
+            "breakage": -moves.get("expired", 0.0),
+            "refunds": -moves.get("refunded", 0.0),
+        }
+        result["closing"] = (
+            opening + result["topups"] - result["consumption"] - result["breakage"] - result["refunds"]
+        )
+        Line = self.env["account.move.line"].sudo()
+        account = company.prepaid_deferred_account_id
+        periods = (("account_opening", ("date", "<", date_from)), ("account_closing", ("date", "<=", date_to)))
+        for key, date_domain in periods:
+            balance = Line._read_group(
+                [
+                    ("account_id", "=", account.id),
+                    ("parent_state", "=", "posted"),
+                    ("company_id", "=", company.id),
+                    date_domain,
+                ],
+                [],
+                ["balance:sum"],
+            )[0][0]
+            result[key] = -balance
+        result["difference"] = company.currency_id.round(result["account_closing"] - result["closing"])
+        return result
+
+    @api.model
+    def _get_deferred_ageing(self, as_of, company=None):
+        """Open top-ups by time left before expiry: expired, 0-30, 31-90, 91-365, later, never (value, quantity)."""
+        company = company or self.env.company
+        buckets = {key: {"value": 0.0, "count": 0} for key in ("expired", "0-30", "31-90", "91-365", "later", "never")}
+        inflows = self.env["prepaid.ledger.entry"].sudo().search_read(
+            [("company_id", "=", company.id), ("is_inflow", "=", True), ("remaining_value", "!=", 0)],
+            ["valid_until", "remaining_value"],
+        )
+        for inflow in inflows:
+            valid_until = inflow["valid_until"]
+            if not valid_until:
+                key = "never"
+            else:
+                days = (valid_until - as_of).days
+                key = (
+                    "expired" if days < 0 else "0-30" if days <= 30 else "31-90" if days <= 90
+                    else "91-365" if days <= 365 else "later"
+                )
+            buckets[key]["value"] += inflow["remaining_value"]
+            buckets[key]["count"] += 1
+        return buckets
 
     # ------------------------------------------------------------------
     # Statement

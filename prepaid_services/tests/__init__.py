@@ -1,5 +1,6 @@
 from . import (
     test_accounting_topup,
+    test_alerts_reporting,
     test_concurrency,
     test_expiry,
     test_invoice_credit,

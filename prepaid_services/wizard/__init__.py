@@ -1,1 +1,6 @@
-from . import prepaid_expiry_wizard, prepaid_ledger_entry_wizard, prepaid_statement_wizard
+from . import (
+    prepaid_expiry_wizard,
+    prepaid_ledger_entry_wizard,
+    prepaid_rollforward_wizard,
+    prepaid_statement_wizard,
+)

@@ -14,6 +14,12 @@ class AccountMoveLine(models.Model):
         help="Card whose deferred revenue this line moves.",
     )
 
+    prepaid_period_id = fields.Many2one("prepaid.service.period", index="btree_not_null")
+    prepaid_quantity = fields.Float(
+        digits="Product Unit", help="Units this line credits or refunds, when not the product's quantity per unit."
+    )
+    prepaid_valid_until = fields.Date(help="Expiry of the credit this line tops up, when not the card's rule.")
+
     def _is_prepaid_topup_line(self):
         """A customer invoice or credit note line selling prepaid credit."""
         self.ensure_one()
@@ -125,6 +131,8 @@ class AccountMoveLine(models.Model):
             )
         if entry_type == "usage":
             quantity = -self.price_subtotal
+        elif self.prepaid_quantity:
+            quantity = self.prepaid_quantity
         elif card.service_type == "amount":
             quantity = self.price_subtotal
         else:
@@ -143,6 +151,8 @@ class AccountMoveLine(models.Model):
         }
         if entry_type == "receipt":
             vals.update(amount=self.price_subtotal, value=-self.balance)
+            if self.prepaid_valid_until or self.prepaid_period_id:
+                vals["valid_until"] = self.prepaid_valid_until
         elif entry_type == "refund":
             origin = self.env["prepaid.ledger.entry"].sudo().search(
                 [

@@ -16,7 +16,7 @@ class PrepaidService(models.Model):
 
     _name = "prepaid.service"
     _description = "Prepaid Service"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "prepaid.recurring.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
@@ -105,13 +105,54 @@ class PrepaidService(models.Model):
         default="months",
     )
     overdraw_policy = fields.Selection(
-        [("block", "Block"), ("negative", "Allow negative balance")],
+        [("block", "Block"), ("negative", "Allow negative balance"), ("invoice", "Invoice the overage")],
         required=True,
         default="block",
         tracking=True,
         help="Block: consumption beyond the balance is refused. "
-        "Allow negative balance: the shortfall is settled first by the next top-up.",
+        "Allow negative balance: the shortfall is settled first by the next top-up. "
+        "Invoice the overage (periodic cards): the shortfall is billed on the next period's invoice at the "
+        "overage band prices.",
     )
+    # Periodic cards
+    period_allowance = fields.Float(
+        string="Allowance per Period",
+        digits="Product Unit",
+        help="Units (quantity cards) or money (amount cards) credited by each period's invoice.",
+    )
+    period_price = fields.Monetary(string="Price per Period")
+    period_product_id = fields.Many2one(
+        "product.product",
+        string="Invoiced Product",
+        check_company=True,
+        domain=[("prepaid_ok", "=", True)],
+        help="Prepaid top-up product on the period invoices; its income account receives the recognised revenue.",
+    )
+    next_period_start = fields.Date(
+        string="Next Period", copy=False, help="Start of the next period to invoice. Empty: the card's start date."
+    )
+    invoice_in_advance = fields.Boolean(
+        default=True, help="Invoice each period when it starts; otherwise when it ends."
+    )
+    period_auto_post = fields.Boolean(string="Post Invoices", default=True)
+    period_end_behaviour = fields.Selection(
+        [("expire", "Expire unused"), ("carry_over", "Carry over"), ("accumulate", "Accumulate")],
+        string="Unused at Period End",
+        default="expire",
+        help="Expire unused: what is left lapses at period end (breakage). Carry over: what is left, up to the "
+        "cap, survives the given number of periods. Accumulate: it stays until the card ends.",
+    )
+    carry_over_cap_type = fields.Selection(
+        [("none", "No cap"), ("units", "Units"), ("percent", "% of the allowance")], default="none"
+    )
+    carry_over_cap = fields.Float(digits="Product Unit")
+    carry_over_periods = fields.Integer(string="Carried Residual Survives (periods)", default=1)
+    termination_refund = fields.Boolean(
+        string="Refund Unused on Early Termination",
+        help="Closing the card before its end refunds the unused balance with a credit note; otherwise it expires.",
+    )
+    period_ids = fields.One2many("prepaid.service.period", "service_id", string="Periods")
+    overage_band_ids = fields.One2many("prepaid.service.overage.band", "service_id", string="Overage Bands")
     priority = fields.Integer(
         default=10,
         help="When several cards of a customer can pay for the same work, lower numbers are drawn first "
@@ -262,6 +303,14 @@ class PrepaidService(models.Model):
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
+    @api.constrains("carry_over_cap", "carry_over_periods", "period_allowance", "period_price")
+    def _check_periodic_values(self):
+        for card in self:
+            if min(card.carry_over_cap, card.carry_over_periods, card.period_allowance, card.period_price) < 0:
+                raise ValidationError(
+                    self.env._("The allowance, price and carry-over rules of %s cannot be negative.", card.name)
+                )
+
     @api.constrains("service_type", "uom_id")
     def _check_uom(self):
         for card in self:
@@ -805,6 +854,235 @@ class PrepaidService(models.Model):
         }
 
     # ------------------------------------------------------------------
+    # Periodic invoicing
+    # ------------------------------------------------------------------
+    def _get_due_periods(self, today):
+        """Period starts of this card due for invoicing on today, oldest first (catches up missed ones)."""
+        self.ensure_one()
+        start = self.next_period_start or self.date_start
+        due = []
+        for _guard in range(120):
+            if self.date_end and start > self.date_end:
+                break
+            end = self._get_period_end(start)
+            if (self.invoice_in_advance and start <= today) or (not self.invoice_in_advance and end < today):
+                due.append(start)
+                start = end + relativedelta(days=1)
+            else:
+                break
+        return due
+
+    def _get_overage_lines(self, quantity):
+        """(quantity, price per unit) per band for quantity units consumed beyond the allowance."""
+        self.ensure_one()
+        lines = []
+        rest = quantity
+        for band in self.overage_band_ids.sorted("quantity_from"):
+            if rest <= 0:
+                break
+            width = (band.quantity_to - band.quantity_from) if band.quantity_to else rest
+            take = min(rest, width)
+            if take > 0:
+                lines.append((take, band.price_unit))
+                rest -= take
+        if rest > 0:
+            price = self.overage_band_ids.sorted("quantity_from")[-1:].price_unit or self.period_price / (
+                self.period_allowance or 1.0
+            )
+            lines.append((rest, price))
+        return lines
+
+    def _get_period_valid_until(self, period_end):
+        self.ensure_one()
+        if self.period_end_behaviour == "expire":
+            return period_end
+        if self.period_end_behaviour == "carry_over":
+            return period_end + self._get_period_delta(max(self.carry_over_periods, 0))
+        return self.date_end or False
+
+    def _prepare_period_invoice_vals(self, period):
+        self.ensure_one()
+        product = self.period_product_id
+        lines = [
+            Command.create(
+                {
+                    "product_id": product.id,
+                    "name": self.env._(
+                        "%(card)s: allowance %(start)s - %(end)s",
+                        card=self.display_name,
+                        start=period.date_start,
+                        end=period.date_end,
+                    ),
+                    "quantity": 1.0,
+                    "price_unit": self.period_price,
+                    "prepaid_service_id": self.id,
+                    "prepaid_period_id": period.id,
+                    "prepaid_quantity": self.period_allowance,
+                    "prepaid_valid_until": self._get_period_valid_until(period.date_end),
+                }
+            )
+        ]
+        if self.overdraw_policy == "invoice" and period.overage_quantity > 0:
+            for quantity, price in self._get_overage_lines(period.overage_quantity):
+                lines.append(
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "name": self.env._(
+                                "%(card)s: overage %(quantity)s at %(price)s", card=self.name, quantity=quantity,
+                                price=price,
+                            ),
+                            "quantity": quantity,
+                            "price_unit": price,
+                            "prepaid_service_id": self.id,
+                            "prepaid_period_id": period.id,
+                            "prepaid_quantity": quantity,
+                            # settles the unpaid consumption at once, before any allowance
+                            "prepaid_valid_until": period.date_start,
+                        }
+                    )
+                )
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": period.date_start if self.invoice_in_advance else period.date_end + relativedelta(days=1),
+            "invoice_origin": self.name,
+            "invoice_user_id": self.user_id.id,
+            "invoice_line_ids": lines,
+        }
+
+    @api.model
+    def _cron_periodic_invoicing(self, today=None):
+        """Invoice every due period of every periodic card exactly once; close ended periods."""
+        today = today or fields.Date.context_today(self)
+        cards = self.sudo().search([("accrual", "=", "periodic"), ("closed", "=", False)])
+        invoices = self.env["account.move"]
+        for card in cards:
+            if not card.period_product_id:
+                continue
+            for start in card._get_due_periods(today):
+                invoices |= card._invoice_period(start)
+        cards._close_ended_periods(today)
+        return invoices
+
+    def _invoice_period(self, start):
+        """Create (and post) the invoice of the period starting at start; once per card and period."""
+        self.ensure_one()
+        Period = self.env["prepaid.service.period"].sudo()
+        if Period.search_count([("service_id", "=", self.id), ("date_start", "=", start)]):
+            return self.env["account.move"]
+        overage = 0.0
+        if self.overdraw_policy == "invoice":
+            pending = self.env["prepaid.ledger.entry"].sudo().search(
+                [("service_id", "=", self.id), ("pending_quantity", ">", 0)]
+            )
+            # overage already on an invoice not posted yet is not billed twice
+            billed = self.period_ids.filtered(lambda p: p.invoice_id.state == "draft")
+            overage = max(sum(pending.mapped("pending_quantity")) - sum(billed.mapped("overage_quantity")), 0.0)
+        period = Period.create(
+            {
+                "service_id": self.id,
+                "date_start": start,
+                "date_end": self._get_period_end(start),
+                "overage_quantity": overage,
+            }
+        )
+        invoice = self.env["account.move"].sudo().create(self._prepare_period_invoice_vals(period))
+        period.invoice_id = invoice
+        self.sudo().next_period_start = period.date_end + relativedelta(days=1)
+        if self.period_auto_post:
+            invoice.action_post()
+        return invoice
+
+    def _close_ended_periods(self, today):
+        """Carry-over cap: what is left of an ended period beyond the cap expires now."""
+        periods = self.env["prepaid.service.period"].sudo().search(
+            [("service_id", "in", self.ids), ("closed", "=", False), ("date_end", "<", today)]
+        )
+        vals_list = []
+        for period in periods:
+            card = period.service_id
+            if card.period_end_behaviour == "carry_over" and card.carry_over_cap_type != "none":
+                cap = card.carry_over_cap
+                if card.carry_over_cap_type == "percent":
+                    cap = card.period_allowance * card.carry_over_cap / 100.0
+                lots = self.env["prepaid.ledger.entry"].sudo().search(
+                    [("invoice_line_id.prepaid_period_id", "=", period.id), ("is_inflow", "=", True),
+                     ("remaining_quantity", ">", 0), ("valid_until", ">", period.date_start)]
+                )
+                for lot in lots:
+                    excess = lot.remaining_quantity - cap
+                    if excess > 0:
+                        vals_list.append(
+                            {
+                                "service_id": card.id,
+                                "entry_type": "expiry",
+                                "date": period.date_end + relativedelta(days=1),
+                                "quantity": -excess,
+                                "apply_to_entry_id": lot.id,
+                                "product_id": lot.product_id.id,
+                                "name": self.env._("Above the carry-over cap of %s", cap),
+                            }
+                        )
+            period.closed = True
+        if vals_list:
+            self.env["prepaid.ledger.entry"]._post_entries(vals_list)
+
+    def _terminate(self, date=None):
+        """Close a periodic card early: refund the unused balance by credit note, or expire it."""
+        date = date or fields.Date.context_today(self)
+        for card in self:
+            open_lots = self.env["prepaid.ledger.entry"].sudo().search(
+                [("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)]
+            )
+            if card.termination_refund and open_lots:
+                quantity = sum(open_lots.mapped("remaining_quantity"))
+                amount = sum(open_lots.mapped("remaining_amount"))
+                refund = self.env["account.move"].sudo().create(
+                    {
+                        "move_type": "out_refund",
+                        "partner_id": card.partner_id.id,
+                        "company_id": card.company_id.id,
+                        "currency_id": card.currency_id.id,
+                        "invoice_date": date,
+                        "invoice_origin": card.name,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": card.period_product_id.id or card.product_id.id,
+                                    "name": self.env._("%s: unused balance refunded on termination", card.name),
+                                    "quantity": 1.0,
+                                    "price_unit": amount,
+                                    "tax_ids": [Command.clear()],
+                                    "prepaid_service_id": card.id,
+                                    "prepaid_quantity": quantity,
+                                }
+                            )
+                        ],
+                    }
+                )
+                refund.action_post()
+                card.message_post(body=self.env._("Terminated: unused balance refunded by %s.", refund.name))
+            elif open_lots:
+                self.env["prepaid.ledger.entry"]._post_entries(
+                    [
+                        {
+                            "service_id": card.id,
+                            "entry_type": "expiry",
+                            "date": date,
+                            "apply_to_entry_id": lot.id,
+                            "expire_remaining": True,
+                            "product_id": lot.product_id.id,
+                            "name": self.env._("Expired on early termination"),
+                        }
+                        for lot in open_lots
+                    ]
+                )
+        self.write({"closed": True})
+
+    # ------------------------------------------------------------------
     # Alerts
     # ------------------------------------------------------------------
     def _send_alert(self, template_xmlid, summary):
@@ -1017,7 +1295,11 @@ class PrepaidService(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_close(self):
-        self.write({"closed": True})
+        today = fields.Date.context_today(self)
+        early = self.filtered(lambda c: c.accrual == "periodic" and (not c.date_end or c.date_end > today))
+        if early:
+            early._terminate(today)
+        (self - early).write({"closed": True})
 
     def action_reopen(self):
         self.write({"closed": False})

@@ -65,7 +65,7 @@ class TestRollforward(PrepaidSaleCommon):
         card, _invoice = self._sell(self.block_product, 1000.0, on_date="2026-01-10")
         card.validity_interval = 1
         self._use(card, 2, date(2026, 1, 20))
-        second, invoice = self._sell(self.block_product, 900.0, card=card, on_date="2026-02-03")
+        _card, invoice = self._sell(self.block_product, 900.0, card=card, on_date="2026-02-03")
         self._use(card, 3, date(2026, 2, 10))
         credit_note = self._reverse_invoice(invoice)
         credit_note.invoice_line_ids.quantity = 0.2  # 2 h back

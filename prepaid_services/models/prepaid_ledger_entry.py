@@ -25,7 +25,7 @@ SERVICE_FIELDS = frozenset(
     {"remaining_quantity", "remaining_amount", "remaining_value", "pending_quantity", "amount", "value", "move_id"}
 )
 # Keys of _post_entries() vals that steer the posting and are not stored
-POSTING_KEYS = ("apply_to_entry_id", "counterpart_account_id", "expire_remaining")
+POSTING_KEYS = ("apply_to_entry_id", "counterpart_account_id", "expire_remaining", "value_only")
 
 
 class PrepaidLedgerEntry(models.Model):
@@ -202,7 +202,7 @@ class PrepaidLedgerEntry(models.Model):
                     continue
                 vals["quantity"] = -remaining
             card = cards_by_id[vals["service_id"]]
-            self._prepare_posting_vals(card, vals)
+            self._prepare_posting_vals(card, vals, value_only=bool(info["value_only"]))
             posting_info.append(info)
             create_vals.append(vals)
         cards.check_access("write")
@@ -221,8 +221,11 @@ class PrepaidLedgerEntry(models.Model):
         return entries.sudo(self.env.su).with_context(prepaid_ledger_posting=False)
 
     @api.model
-    def _prepare_posting_vals(self, card, vals):
-        """Check one entry before it is posted and fill in what derives from the card."""
+    def _prepare_posting_vals(self, card, vals, value_only=False):
+        """Check one entry before it is posted and fill in what derives from the card.
+
+        value_only: a straight-line recognition that releases value of a top-up without using units.
+        """
         env = self.env
         entry_type = vals.get("entry_type")
         if entry_type not in dict(ENTRY_TYPES):
@@ -267,7 +270,7 @@ class PrepaidLedgerEntry(models.Model):
         rounding = card._get_unit_rounding()
         quantity = float_round(quantity, precision_rounding=rounding)
         vals["quantity"] = quantity
-        if float_is_zero(quantity, precision_rounding=rounding):
+        if float_is_zero(quantity, precision_rounding=rounding) and not value_only:
             raise UserError(env._("A prepaid ledger entry needs a quantity or an amount other than zero."))
 
         if reversed_entry:
@@ -283,6 +286,9 @@ class PrepaidLedgerEntry(models.Model):
                 vals["amount"] = -reversed_entry.amount
             return vals
 
+        if value_only:
+            vals.update(is_inflow=False, bucket="used", quantity=0.0, amount=0.0, value=0.0, pending_quantity=0.0)
+            return vals
         inflow = quantity > 0
         allowed_sign = {"receipt": 1, "usage": -1, "expiry": -1, "refund": -1}.get(entry_type)
         if allowed_sign and (1 if inflow else -1) != allowed_sign:
@@ -632,6 +638,9 @@ class _Allocator:
         else:
             amount = card.currency_id.round(rem[1] * quantity / rem[0])
             value = card.company_currency_id.round(rem[2] * quantity / rem[0])
+        if outflow.entry_type == "usage" and card.recognition_method != "usage":
+            # straight-line cards earn their value with time, not with the units used
+            amount = value = 0.0
         self._add_application(outflow, inflow, quantity, amount, value)
         return quantity
 
@@ -673,6 +682,13 @@ class _Allocator:
             if only is not None:
                 self._load_open_inflows(card)
                 self._register(only)
+            if info.get("value_only"):
+                rem = self.remaining[only]
+                value = min(info["value_only"], rem[2])
+                amount = card.currency_id.round(rem[1] * value / rem[2]) if rem[2] else 0.0
+                if value:
+                    self._add_application(entry, only, 0.0, amount, value)
+                return
         missing = self._allocate(entry, -entry.quantity, only=only)
         rounding = card._get_unit_rounding()
         if float_is_zero(missing, precision_rounding=rounding):

@@ -151,6 +151,18 @@ class PrepaidService(models.Model):
         string="Refund Unused on Early Termination",
         help="Closing the card before its end refunds the unused balance with a credit note; otherwise it expires.",
     )
+    recognition_method = fields.Selection(
+        [
+            ("usage", "On usage"),
+            ("period_end", "Straight-line: at period end"),
+            ("monthly", "Straight-line: evenly per month"),
+        ],
+        default="usage",
+        required=True,
+        help="On usage: revenue follows the units consumed. Straight-line (fixed-fee periodic cards): each "
+        "period's value is recognised at its end, or evenly per month across a multi-month period, "
+        "whatever is used; units still count for the balance.",
+    )
     period_ids = fields.One2many("prepaid.service.period", "service_id", string="Periods")
     overage_band_ids = fields.One2many("prepaid.service.overage.band", "service_id", string="Overage Bands")
     priority = fields.Integer(
@@ -829,6 +841,10 @@ class PrepaidService(models.Model):
         """Daily: expire residuals of every company, in committed batches."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         cards = self.sudo().with_context(active_test=False)
+        # straight-line value is earned before what is left of it can lapse
+        cards.search([("accrual", "=", "periodic"), ("recognition_method", "!=", "usage")])._recognise_straight_line(
+            fields.Date.context_today(self)
+        )
         for _batch in range(10000):
             inflows = cards.browse()._get_expirable_inflows(limit=batch_size)
             if not inflows:
@@ -964,6 +980,7 @@ class PrepaidService(models.Model):
                 continue
             for start in card._get_due_periods(today):
                 invoices |= card._invoice_period(start)
+        cards._recognise_straight_line(today)
         cards._close_ended_periods(today)
         return invoices
 
@@ -995,6 +1012,51 @@ class PrepaidService(models.Model):
         if self.period_auto_post:
             invoice.action_post()
         return invoice
+
+    def _recognise_straight_line(self, today):
+        """Straight-line cards: recognise each period's value at its end, or a slice per ended month."""
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        periods = self.env["prepaid.service.period"].sudo().search(
+            [("service_id", "in", self.filtered(lambda c: c.recognition_method != "usage").ids),
+             ("invoice_id.state", "=", "posted")]
+        )
+        vals_list = []
+        for period in periods:
+            card = period.service_id
+            lots = Entry.search(
+                [("invoice_line_id.prepaid_period_id", "=", period.id), ("is_inflow", "=", True),
+                 ("remaining_value", ">", 0), ("reversal_entry_ids", "=", False)]
+            )
+            if card.recognition_method == "period_end":
+                slices = [(period.date_end, 1.0)] if period.date_end < today else []
+            else:
+                months, start = [], period.date_start
+                while start <= period.date_end:
+                    months.append(min(start + relativedelta(months=1, days=-1), period.date_end))
+                    start += relativedelta(months=1)
+                slices = [(end, 1.0 / len(months)) for end in months]
+            for lot in lots:
+                done = Entry.search_count([("outflow_application_ids.inflow_id", "=", lot.id),
+                                           ("entry_type", "=", "usage"), ("quantity", "=", 0)])
+                due = [(end, share) for end, share in slices[done:] if end < today]
+                for index, (end, share) in enumerate(due):
+                    last = done + index + 1 == len(slices)
+                    value = lot.value * share
+                    vals_list.append(
+                        {
+                            "service_id": card.id,
+                            "entry_type": "usage",
+                            "date": end,
+                            "quantity": 0.0,
+                            "apply_to_entry_id": lot.id,
+                            # the last slice takes what is left, so rounding leaves nothing behind
+                            "value_only": lot.remaining_value if last else card.company_currency_id.round(value),
+                            "product_id": lot.product_id.id,
+                            "name": self.env._("Straight-line recognition to %s", end),
+                        }
+                    )
+        if vals_list:
+            Entry._post_entries(vals_list)
 
     def _close_ended_periods(self, today):
         """Carry-over cap: what is left of an ended period beyond the cap expires now."""

@@ -30,13 +30,15 @@ class TestPeriodic(PrepaidSaleCommon):
 
     def _periodic_card(self, **vals):
         return self._create_card(
-            accrual="periodic",
-            date_start=date(2026, 1, 1),
-            period_allowance=10.0,
-            period_price=1000.0,
-            period_product_id=self.allowance_product.id,
-            product_id=self.allowance_product.id,
-            **vals,
+            **{
+                "accrual": "periodic",
+                "date_start": date(2026, 1, 1),
+                "period_allowance": 10.0,
+                "period_price": 1000.0,
+                "period_product_id": self.allowance_product.id,
+                "product_id": self.allowance_product.id,
+                **vals,
+            }
         )
 
     def _run(self, day):
@@ -182,3 +184,45 @@ class TestPeriodic(PrepaidSaleCommon):
     def test_carry_over_cap_cannot_be_negative(self):
         with self.assertRaises(ValidationError):
             self._periodic_card(carry_over_cap_type="units", carry_over_cap=-1.0)
+
+    def test_straight_line_recognises_a_quarter_evenly_per_month_whatever_is_used(self):
+        card = self._periodic_card(
+            recurrence_unit="quarter", period_allowance=30.0, period_price=3000.0,
+            recognition_method="monthly", period_end_behaviour="expire",
+        )
+        self._run("2026-01-01")
+        usage = self._use(card, 12, date(2026, 1, 20))
+        self.assertEqual(usage.value, 0.0, "units used recognise nothing on a straight-line card")
+        self.assertFalse(usage.move_id)
+
+        self._run("2026-02-01")
+        january = card.entry_ids.filtered(lambda e: e.entry_type == "usage" and e.quantity == 0)
+        self.assertEqual((january.date, january.value), (date(2026, 1, 31), -1000.0))
+        self.assertMoveLines(january.move_id, [
+            {"account_id": self.deferred_account, "debit": 1000.0, "credit": 0.0},
+            {"account_id": self.income_account, "debit": 0.0, "credit": 1000.0,
+             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
+        ])
+        self._run("2026-02-01")
+        self.assertEqual(len(card.entry_ids.filtered(lambda e: e.quantity == 0)), 1, "each month once")
+
+        self._run("2026-04-01")
+        slices = card.entry_ids.filtered(lambda e: e.entry_type == "usage" and e.quantity == 0)
+        self.assertEqual(sorted(slices.mapped("value")), [-1000.0, -1000.0, -1000.0])
+        self.assertEqual(card.value_outstanding, 3000.0, "April's quarter is deferred; January's is earned")
+        card._expire_residuals(today=date(2026, 4, 1))
+        self.assertEqual(card.quantity_expired, 18.0)
+        self.assertEqual(card.entry_ids.filtered(lambda e: e.entry_type == "expiry").value, 0.0)
+        self.assertBalancesMatchLedger(card)
+        self.assertDeferredRevenueTies()
+
+    def test_straight_line_at_period_end(self):
+        card = self._periodic_card(recognition_method="period_end")
+        self._run("2026-01-01")
+        self._use(card, 2, date(2026, 1, 5))
+        self._run("2026-01-31")
+        self.assertEqual(card.value_outstanding, 1000.0, "nothing before the period ends")
+        self._run("2026-02-01")
+        self.assertEqual(card.value_outstanding, 1000.0, "January earned (1000), February deferred (1000)")
+        self.assertEqual(card.amount_used, 1000.0)
+        self.assertDeferredRevenueTies()

@@ -62,7 +62,7 @@ test: install-dev check-odoo check-pg
 	state=$$(psql -X -At -d "$$db" -c "select state from ir_module_module where name = '$(MODULE)'"); \
 	if [ "$$state" != "installed" ]; then echo "ERROR: $(MODULE) did not install (state: $$state)"; exit 1; fi; \
 	echo "== running the test suite"; \
-	cd "$(ROOT)" && $(PYTHON) -m pytest --odoo-config="$$cfg" --odoo-database="$$db" -p no:warnings -p no:cacheprovider \
+	cd "$(ROOT)" && $(PYTHON) -m pytest --odoo-config="$$cfg" --odoo-database="$$db" -p no:warnings -p no:cacheprovider --odoo-http \
 		$(MODULE)/tests $(PYTEST_ARGS); \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "ERROR: no test ran"; status=1; fi; \

@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "Prepaid Services Team",
     "website": "https://github.com/prepaid-services/prepaid_services",
-    "depends": ["sale_timesheet"],
+    "depends": ["sale_timesheet", "portal"],
     "data": [
         "security/prepaid_services_security.xml",
         "security/ir.model.access.csv",
@@ -29,6 +29,7 @@
         "views/res_partner_views.xml",
         "views/prepaid_services_menus.xml",
         "views/res_config_settings_views.xml",
+        "views/prepaid_portal_templates.xml",
     ],
     "demo": [
         "demo/prepaid_services_demo.xml",

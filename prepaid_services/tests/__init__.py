@@ -8,6 +8,7 @@ from . import (
     test_ledger_integrity,
     test_multicompany,
     test_periodic,
+    test_portal,
     test_service_jobs,
     test_statement,
     test_timesheet_consumption,

@@ -1,0 +1,79 @@
+from odoo import fields, http
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request
+
+
+class PrepaidPortal(CustomerPortal):
+    """Customers see their own prepaid services, their history, and download their statement."""
+
+    def _prepaid_domain(self):
+        partner = request.env.user.partner_id
+        return [("commercial_partner_id", "=", partner.commercial_partner_id.id)]
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "prepaid_count" in counters:
+            Card = request.env["prepaid.service"]
+            values["prepaid_count"] = Card.search_count(self._prepaid_domain()) if Card.has_access("read") else 0
+        return values
+
+    def _prepaid_get_card(self, card_id):
+        try:
+            return self._document_check_access("prepaid.service", card_id)
+        except (AccessError, MissingError):
+            return None
+
+    @http.route(["/my/prepaid", "/my/prepaid/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_prepaid(self, page=1, **kw):
+        Card = request.env["prepaid.service"]
+        domain = self._prepaid_domain()
+        count = Card.search_count(domain)
+        pager = portal_pager(url="/my/prepaid", total=count, page=page, step=self._items_per_page)
+        cards = Card.search(domain, order="closed, date_start desc, id desc", limit=self._items_per_page,
+                            offset=pager["offset"])
+        values = self._prepare_portal_layout_values()
+        # the search above ran as the customer (record rules); units and currencies are read as superuser
+        values.update({"cards": cards.sudo(), "pager": pager, "page_name": "prepaid", "default_url": "/my/prepaid"})
+        return request.render("prepaid_services.portal_my_prepaid", values)
+
+    @http.route("/my/prepaid/<int:card_id>", type="http", auth="user", website=True)
+    def portal_prepaid_card(self, card_id, **kw):
+        card = self._prepaid_get_card(card_id)
+        if not card:
+            return request.not_found()
+        entries = request.env["prepaid.ledger.entry"].sudo().search(
+            [("service_id", "=", card.id)], order="date desc, id desc", limit=50
+        )
+        open_inflows = request.env["prepaid.ledger.entry"].sudo().search(
+            [("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)],
+            order="valid_until, date",
+        )
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "card": card.sudo(),
+            "entries": entries,
+            "open_inflows": open_inflows,
+            "page_name": "prepaid_card",
+            "today": fields.Date.context_today(card),
+        })
+        return request.render("prepaid_services.portal_prepaid_card", values)
+
+    @http.route("/my/prepaid/<int:card_id>/statement", type="http", auth="user", website=True)
+    def portal_prepaid_statement(self, card_id, date_from=None, date_to=None, **kw):
+        card = self._prepaid_get_card(card_id)
+        if not card:
+            return request.not_found()
+        data = {"date_from": date_from or False, "date_to": date_to or False}
+        Report = request.env["ir.actions.report"].sudo()
+        report_ref = "prepaid_services.action_report_prepaid_statement"
+        content, report_type = Report._render_qweb_pdf(report_ref, card.ids, data=data)
+        content_type = "application/pdf" if report_type == "pdf" else "text/html"
+        filename = f"Statement - {card.sudo().name}.{report_type}"
+        headers = [
+            ("Content-Type", content_type),
+            ("Content-Length", len(content)),
+            ("Content-Disposition", http.content_disposition(filename)),
+        ]
+        return request.make_response(content, headers=headers)

@@ -34,5 +34,10 @@
     "demo": [
         "demo/prepaid_services_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "prepaid_services/static/src/js/tours/*.js",
+        ],
+    },
     "post_init_hook": "_post_init_hook",
 }

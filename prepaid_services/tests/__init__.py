@@ -12,4 +12,5 @@ from . import (
     test_service_jobs,
     test_statement,
     test_timesheet_consumption,
+    test_tour,
 )

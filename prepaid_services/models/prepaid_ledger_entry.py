@@ -366,7 +366,12 @@ class PrepaidLedgerEntry(models.Model):
             return counterpart_account
         if self.reversed_entry_id and self.reversed_entry_id.move_id:
             deferred = company.prepaid_deferred_account_id
-            lines = self.reversed_entry_id.move_id.line_ids.filtered(lambda line: line.account_id != deferred)
+            # the original's own line pair: a batch journal entry holds the lines of several entries
+            lines = self.reversed_entry_id.move_id.line_ids.filtered(
+                lambda line: line.account_id != deferred
+                and line.prepaid_service_id == self.service_id
+                and line.product_id == self.reversed_entry_id.product_id
+            )
             if lines:
                 return lines[0].account_id
         if self.entry_type == "expiry":
@@ -426,8 +431,11 @@ class PrepaidLedgerEntry(models.Model):
                 product=entry.product_id,
                 entry=entry,
             )
-            if entry.entry_type == "expiry" and not entry.reversed_entry_id:
-                key = (vals["company_id"], vals["journal_id"], vals["date"])
+            # A batch (an expiry run, a timesheet import) shares one journal entry per company, day and kind;
+            # each line pair still names its card and its ledger entry in the label.
+            kind = "expiry" if entry.entry_type == "expiry" else "usage" if entry.entry_type == "usage" else None
+            if kind and not entry.reversed_entry_id and len(specs) > 1:
+                key = (kind, vals["company_id"], vals["journal_id"], vals["date"])
                 if key in grouped:
                     index = grouped[key]
                     move_vals_list[index]["line_ids"] += vals["line_ids"]
@@ -435,7 +443,8 @@ class PrepaidLedgerEntry(models.Model):
                     move_entries[index].append(entry)
                     continue
                 grouped[key] = len(move_vals_list)
-                vals["ref"] = self.env._("Expired prepaid balances")
+                if kind == "expiry":
+                    vals["ref"] = self.env._("Expired prepaid balances")
             move_vals_list.append(vals)
             move_entries.append([entry])
         moves = Card._create_journal_entries(move_vals_list)

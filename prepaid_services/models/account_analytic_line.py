@@ -196,6 +196,8 @@ class AccountAnalyticLine(models.Model):
             "date": self.date,
             "quantity": -quantity,
             "timesheet_id": self.id,
+            "project_id": self.project_id.id,
+            "employee_id": self.employee_id.id,
             "sale_line_id": self.so_line.id,
             "product_id": (self.so_line.product_id or card.product_id).id,
             "name": self.name if self.name and self.name != "/" else self.project_id.name,

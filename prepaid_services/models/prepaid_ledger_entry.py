@@ -106,6 +106,8 @@ class PrepaidLedgerEntry(models.Model):
     timesheet_id = fields.Many2one(
         "account.analytic.line", readonly=True, index="btree_not_null"
     )
+    project_id = fields.Many2one("project.project", readonly=True, index="btree_not_null")
+    employee_id = fields.Many2one("hr.employee", readonly=True)
     reversed_entry_id = fields.Many2one(
         "prepaid.ledger.entry", string="Reversal of", readonly=True, index="btree_not_null"
     )
@@ -534,6 +536,8 @@ class PrepaidLedgerEntry(models.Model):
                     "name": description or self.env._("Reversal of %s", entry.name or entry.entry_type),
                     "product_id": entry.product_id.id,
                     "timesheet_id": entry.timesheet_id.id,
+                    "project_id": entry.project_id.id,
+                    "employee_id": entry.employee_id.id,
                     "sale_line_id": entry.sale_line_id.id,
                     "invoice_line_id": entry.invoice_line_id.id,
                 }

@@ -311,3 +311,23 @@ class TestDailyRecognitionSummary(PrepaidTimesheetCommon):
         ])
         self.assertEqual(card.value_outstanding, 600.0)
         self.assertDeferredRevenueTies()
+
+
+@tagged("post_install", "-at_install")
+class TestConsumptionAnalysis(PrepaidTimesheetCommon):
+    """Consumption can be analysed by month, customer, project and employee."""
+
+    def test_consumption_grouped_by_project_and_employee(self):
+        card, _invoice = self._sell(self.block_product, 1000.0)
+        self._assign(card)
+        self._log(2.0, employee=self.employee)
+        self._log(1.5, employee=self.employee_2)
+        groups = self.env["prepaid.ledger.entry"]._read_group(
+            [("service_id", "=", card.id), ("entry_type", "=", "usage")],
+            ["project_id", "employee_id", "date:month"],
+            ["quantity:sum"],
+        )
+        self.assertEqual(
+            sorted((p, e.name, q) for p, e, _m, q in groups),
+            [(self.project, "Tech One", -2.0), (self.project, "Tech Two", -1.5)],
+        )

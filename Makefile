@@ -45,7 +45,7 @@ check-pg:
 # Writes an Odoo configuration for database $(1) into $(2)
 define write_cfg
 	printf '[options]\naddons_path = %s\ndb_user = %s\ndb_name = %s\nhttp_port = %s\nhttp_interface = 127.0.0.1\n' \
-		"$$($(PYTHON) -c 'import os, odoo; p = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "addons"); print(p + "," if os.path.isdir(p) else "", end="")')$(ROOT)" \
+		"$$($(PYTHON) -c 'import os, odoo.release as r; p = os.path.join(os.path.dirname(os.path.dirname(r.__file__)), "addons"); print(p + "," if os.path.isdir(p) else "", end="")')$(ROOT)" \
 		"$(DB_USER)" "$(1)" "$(PORT)" > $(2)
 endef
 
@@ -53,10 +53,12 @@ test: install-dev check-odoo check-pg
 	@set -uo pipefail; \
 	db="$(TEST_DB)"; cfg="$(ROOT)/.odoo-test-$$db.cfg"; \
 	$(call write_cfg,$$db,$$cfg); \
-	cleanup() { dropdb --if-exists "$$db" >/dev/null 2>&1; rm -f "$$cfg"; }; \
-	trap cleanup EXIT; \
+	trap 'rm -f "$$cfg"' EXIT; \
 	echo "== creating database $$db"; \
-	createdb "$$db" || exit 1; \
+	createdb "$$db" || { echo "ERROR: could not create database $$db (TEST_DB must not exist yet)"; exit 1; }; \
+	cleanup() { rm -f "$$cfg"; dropdb --if-exists --force "$$db" >/dev/null 2>&1 \
+		|| echo "WARNING: could not drop database $$db; drop it by hand (dropdb $$db)"; }; \
+	trap cleanup EXIT; \
 	echo "== installing $(MODULE) (with sale_timesheet, account...)"; \
 	$(PYTHON) -m odoo -c "$$cfg" -d "$$db" -i $(MODULE) --stop-after-init --log-level=warn || exit 1; \
 	state=$$(psql -X -At -d "$$db" -c "select state from ir_module_module where name = '$(MODULE)'"); \
@@ -72,14 +74,19 @@ demo: check-odoo check-pg
 	@set -uo pipefail; \
 	cfg="$(ROOT)/.odoo-demo.cfg"; \
 	$(call write_cfg,$(DEMO_DB),$$cfg); \
-	if psql -X -At -d "$(DEMO_DB)" -c "select 1" >/dev/null 2>&1; then \
+	state=$$(psql -X -At -d "$(DEMO_DB)" -c "select state from ir_module_module where name = '$(MODULE)'" 2>/dev/null); \
+	if [ "$$state" = "installed" ]; then \
 		echo "== updating $(MODULE) in $(DEMO_DB)"; \
 		$(PYTHON) -m odoo -c "$$cfg" -d "$(DEMO_DB)" -u $(MODULE) --stop-after-init --log-level=warn || exit 1; \
 	else \
-		echo "== creating $(DEMO_DB) with demo data"; \
-		createdb "$(DEMO_DB)" && \
+		if ! psql -X -q -d "$(DEMO_DB)" -c "select 1" >/dev/null 2>&1; then \
+			echo "== creating $(DEMO_DB)"; createdb "$(DEMO_DB)" || exit 1; \
+		fi; \
+		echo "== installing $(MODULE) with demo data into $(DEMO_DB)"; \
 		$(PYTHON) -m odoo -c "$$cfg" -d "$(DEMO_DB)" -i $(MODULE) --with-demo --stop-after-init --log-level=warn || exit 1; \
 	fi; \
+	state=$$(psql -X -At -d "$(DEMO_DB)" -c "select state from ir_module_module where name = '$(MODULE)'"); \
+	if [ "$$state" != "installed" ]; then echo "ERROR: $(MODULE) is not installed in $(DEMO_DB) (state: $$state)"; exit 1; fi; \
 	echo "== Odoo serves $(DEMO_DB) on http://localhost:$(PORT) (login admin / admin)"; \
 	exec $(PYTHON) -m odoo -c "$$cfg" -d "$(DEMO_DB)" --db-filter="^$(DEMO_DB)$$"
 

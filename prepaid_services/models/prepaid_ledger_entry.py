@@ -440,7 +440,7 @@ class PrepaidLedgerEntry(models.Model):
                 key = (kind, vals["company_id"], vals["journal_id"], vals["date"])
                 if key in grouped:
                     index = grouped[key]
-                    move_vals_list[index]["line_ids"] += vals["line_ids"]
+                    _merge_move_lines(move_vals_list[index]["line_ids"], vals["line_ids"])
                     move_vals_list[index].update(prepaid_service_id=False, prepaid_entry_id=False, partner_id=False)
                     move_entries[index].append(entry)
                     continue
@@ -559,6 +559,34 @@ class PrepaidLedgerEntry(models.Model):
                 "view_mode": "form",
             }
         return False
+
+
+def _merge_move_lines(commands, new_commands):
+    """Add line commands to a batch journal entry, one line per card, account, product and side."""
+    index = {}
+    for command in commands:
+        vals = command[2]
+        index[_line_key(vals)] = vals
+    for command in new_commands:
+        vals = command[2]
+        existing = index.get(_line_key(vals))
+        if existing:
+            existing["debit"] += vals["debit"]
+            existing["credit"] += vals["credit"]
+            existing["name"] = existing["name"].split(":")[0]  # "<card> - <type>": several entries now
+        else:
+            commands.append(command)
+            index[_line_key(vals)] = vals
+
+
+def _line_key(vals):
+    return (
+        vals["account_id"],
+        vals.get("prepaid_service_id"),
+        vals.get("product_id"),
+        bool(vals["debit"]),
+        str(vals.get("analytic_distribution") or ""),
+    )
 
 
 class _Allocator:

@@ -64,8 +64,8 @@ class TestExpiry(PrepaidCommon):
         self.assertMoveLines(
             move,
             [
-                *({**line, "partner_id": self.customer.id} for line in self._breakage(card, 1000.0)),
-                *({**line, "partner_id": self.customer.id} for line in self._breakage(card, 450.0)),
+                # the two lots of one card share one line pair in the batch entry
+                *({**line, "partner_id": self.customer.id} for line in self._breakage(card, 1450.0)),
                 {**self._breakage(other, 330.0)[0], "partner_id": self.partner_b.id},
                 {**self._breakage(other, 330.0)[1], "partner_id": self.partner_b.id},
             ],

@@ -81,7 +81,9 @@ def create_database(db, template):
     )
     state = subprocess.run(
         ["psql", "-X", "-At", "-d", db, "-c", f"select state from ir_module_module where name = '{MODULE}'"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     if state != "installed":
         raise RuntimeError(f"{MODULE} did not install (state: {state!r})")
@@ -182,8 +184,9 @@ class QueryStats:
 
     def report(self, name):
         total = sum(self.shapes.values())
-        print(f"\n===== queries of {name}: {total} in all, by shape (count, seconds, issued from) =====",
-              file=sys.stderr)
+        print(
+            f"\n===== queries of {name}: {total} in all, by shape (count, seconds, issued from) =====", file=sys.stderr
+        )
         for shape, count in self.shapes.most_common(25):
             sites = ", ".join(f"{site} x{n}" for site, n in self.sites[shape].most_common(2))
             print(f"{count:7d} {self.times[shape]:7.2f}s  {shape}\n{'':17}<- {sites}", file=sys.stderr)
@@ -221,15 +224,19 @@ def build_fixtures(env):
     hour = env.ref("uom.product_uom_hour")
     customer = env["res.partner"].create({"name": "Bench Customer", "email": False})
     employee = env["hr.employee"].with_context(**quiet).create({"name": "Bench Technician", "hourly_cost": 40.0})
-    projects = env["project.project"].with_context(**quiet).create(
-        [
-            {"name": "Plain project", "partner_id": customer.id, "allow_timesheets": True},
-            {"name": "Prepaid project", "partner_id": customer.id, "allow_timesheets": True},
-        ]
+    projects = (
+        env["project.project"]
+        .with_context(**quiet)
+        .create(
+            [
+                {"name": "Plain project", "partner_id": customer.id, "allow_timesheets": True},
+                {"name": "Prepaid project", "partner_id": customer.id, "allow_timesheets": True},
+            ]
+        )
     )
     plain_project, prepaid_project = projects
-    tasks = env["project.task"].with_context(**quiet).create(
-        [{"name": "Support", "project_id": p.id} for p in projects]
+    tasks = (
+        env["project.task"].with_context(**quiet).create([{"name": "Support", "project_id": p.id} for p in projects])
     )
     # same price, same (default) taxes: only prepaid_ok differs
     service = env["product.product"].create(
@@ -247,14 +254,18 @@ def build_fixtures(env):
             "prepaid_uom_id": hour.id,
         }
     )
-    card = env["prepaid.service"].with_context(**quiet).create(
-        {
-            "partner_id": customer.id,
-            "description": "Bench support block",
-            "uom_id": hour.id,
-            "product_id": service.id,
-            "date_start": date(2020, 1, 1),
-        }
+    card = (
+        env["prepaid.service"]
+        .with_context(**quiet)
+        .create(
+            {
+                "partner_id": customer.id,
+                "description": "Bench support block",
+                "uom_id": hour.id,
+                "product_id": service.id,
+                "date_start": date(2020, 1, 1),
+            }
+        )
     )
     env["prepaid.ledger.entry"]._post_entries(
         [
@@ -364,8 +375,14 @@ def phase_timesheets(bench, fx, size, flows=("batch", "single")):
         bench.results[f"{key}_prepaid_s"] = round(prepaid, 3)
         bench.results[f"{key}_ratio"] = round(ratio, 3)
         note = f" (median of {repeats})" if repeats > 1 else ""
-        bench.row(f"{size:,} timesheets, {label}{note}", fmt_s(plain), fmt_s(prepaid), f"{ratio:.2f}x", "<= 1.15x",
-                  ratio <= 1.15)
+        bench.row(
+            f"{size:,} timesheets, {label}{note}",
+            fmt_s(plain),
+            fmt_s(prepaid),
+            f"{ratio:.2f}x",
+            "<= 1.15x",
+            ratio <= 1.15,
+        )
         log(f"timesheets {label}: plain {plain:.2f} s, prepaid {prepaid:.2f} s, {ratio:.2f}x")
 
     if "batch" not in flows:
@@ -388,8 +405,14 @@ def phase_timesheets(bench, fx, size, flows=("batch", "single")):
         timesheets_batch_daily_prepaid_s=round(prepaid, 3),
         timesheets_batch_daily_ratio=round(ratio, 3),
     )
-    bench.row("  same batch, recognition summarised daily (1 run)", fmt_s(plain), fmt_s(prepaid), f"{ratio:.2f}x",
-              "(diagnosis)", None)
+    bench.row(
+        "  same batch, recognition summarised daily (1 run)",
+        fmt_s(plain),
+        fmt_s(prepaid),
+        f"{ratio:.2f}x",
+        "(diagnosis)",
+        None,
+    )
     log(f"timesheets batch, daily recognition: plain {plain:.2f} s, prepaid {prepaid:.2f} s, {ratio:.2f}x")
 
 
@@ -400,8 +423,13 @@ def phase_timesheets_check(bench, fx):
 
     def run():
         line = env["account.analytic.line"].create(
-            {"name": "Check", "project_id": project.id, "task_id": task.id, "employee_id": fx["employee"].id,
-             "unit_amount": 1.0}
+            {
+                "name": "Check",
+                "project_id": project.id,
+                "task_id": task.id,
+                "employee_id": fx["employee"].id,
+                "unit_amount": 1.0,
+            }
         )
         return len(line.prepaid_entry_ids)
 
@@ -422,8 +450,9 @@ def phase_invoices(bench, fx, size):
                     "move_type": "out_invoice",
                     "partner_id": fx["customer"].id,
                     "invoice_date": date.today(),
-                    "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 1.0,
-                                                         "price_unit": 1000.0})],
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product.id, "quantity": 1.0, "price_unit": 1000.0})
+                    ],
                 }
                 for _i in range(count)
             ]
@@ -461,10 +490,20 @@ def phase_invoices(bench, fx, size):
             times[kind].append(seconds)
     plain, prepaid = statistics.median(times["plain"]), statistics.median(times["prepaid"])
     ratio = prepaid / plain
-    bench.results.update(invoices_plain_s=round(plain, 3), invoices_prepaid_s=round(prepaid, 3),
-                         invoices_ratio=round(ratio, 3), invoices_mode="batched action_post")
-    bench.row(f"post {size} invoices, batched action_post (median of {repeats})", fmt_s(plain), fmt_s(prepaid),
-              f"{ratio:.2f}x", "<= 1.10x", ratio <= 1.10)
+    bench.results.update(
+        invoices_plain_s=round(plain, 3),
+        invoices_prepaid_s=round(prepaid, 3),
+        invoices_ratio=round(ratio, 3),
+        invoices_mode="batched action_post",
+    )
+    bench.row(
+        f"post {size} invoices, batched action_post (median of {repeats})",
+        fmt_s(plain),
+        fmt_s(prepaid),
+        f"{ratio:.2f}x",
+        "<= 1.10x",
+        ratio <= 1.10,
+    )
     log(f"invoices: plain {plain:.2f} s, prepaid {prepaid:.2f} s, {ratio:.2f}x")
 
 
@@ -508,7 +547,8 @@ def phase_expiry(bench, fx, sizes):
         env.invalidate_all()
         cards = env["prepaid.service"].browse(cards.ids)
         seconds, queries, entries = bench.run_once(
-            lambda cards=cards: cards._expire_residuals(today=today), keep=True,
+            lambda cards=cards: cards._expire_residuals(today=today),
+            keep=True,
             profile_as="expiry" if count == max(sizes) else None,
         )
         if len(entries) != count:
@@ -554,13 +594,27 @@ def phase_statement(bench, fx, size):
     # a top-up and size - 1 usages, one a day; zero value: no journal entry per usage (fixture speed)
     for card, count in ((big, size), (small, 20)):
         Entry._post_entries(
-            [{"service_id": card.id, "entry_type": "receipt", "quantity": 2.0 * count, "amount": 10.0 * count,
-              "value": 0.0, "date": start, "name": "Top-up"}]
+            [
+                {
+                    "service_id": card.id,
+                    "entry_type": "receipt",
+                    "quantity": 2.0 * count,
+                    "amount": 10.0 * count,
+                    "value": 0.0,
+                    "date": start,
+                    "name": "Top-up",
+                }
+            ]
         )
         Entry._post_entries(
             [
-                {"service_id": card.id, "entry_type": "usage", "quantity": -1.0, "name": f"Work {i}",
-                 "date": start + timedelta(days=i % max((today - start).days, 1))}
+                {
+                    "service_id": card.id,
+                    "entry_type": "usage",
+                    "quantity": -1.0,
+                    "name": f"Work {i}",
+                    "date": start + timedelta(days=i % max((today - start).days, 1)),
+                }
                 for i in range(count - 1)
             ]
         )
@@ -582,10 +636,20 @@ def phase_statement(bench, fx, size):
     if len(html) < entries * 50:
         raise RuntimeError(f"the statement of {entries} entries is only {len(html)} bytes")
     seconds, times = bench.median(render(big), 3, profile_as="statement")
-    bench.results.update(statement_available=True, statement_entries=entries, statement_s=round(seconds, 3),
-                         statement_html_kib=len(html) // 1024)
-    bench.row(f"statement of a card with {entries:,} entries, HTML (median of 3)", "-", fmt_s(seconds),
-              f"{len(html) // 1024:,} KiB", "<= 2 s", seconds <= 2.0)
+    bench.results.update(
+        statement_available=True,
+        statement_entries=entries,
+        statement_s=round(seconds, 3),
+        statement_html_kib=len(html) // 1024,
+    )
+    bench.row(
+        f"statement of a card with {entries:,} entries, HTML (median of 3)",
+        "-",
+        fmt_s(seconds),
+        f"{len(html) // 1024:,} KiB",
+        "<= 2 s",
+        seconds <= 2.0,
+    )
     log(f"statement: {entries} entries in {seconds:.2f} s ({', '.join(f'{t:.2f}' for t in times)})")
 
 
@@ -645,12 +709,26 @@ def phase_cardlist(bench, fx, size):
         cardlist_queries=list_q,
         cardlist_name_queries=name_q,
     )
-    bench.row(f"card list, {count:,} cards: search_read 80 rows, {len(fields)} list fields vs 'name' "
-              f"(median of {repeats})", fmt_s(name_s), fmt_s(list_s), f"{ratio:.2f}x", "~1x", ratio <= 1.5)
-    bench.row("  same list vs its stored columns only", fmt_s(stored_s), fmt_s(list_s), f"{list_s / stored_s:.2f}x",
-              "~1x", None)
-    log(f"card list: name {name_s * 1000:.1f} ms ({name_q} q), stored columns {stored_s * 1000:.1f} ms, "
-        f"list {list_s * 1000:.1f} ms ({list_q} q)")
+    bench.row(
+        f"card list, {count:,} cards: search_read 80 rows, {len(fields)} list fields vs 'name' (median of {repeats})",
+        fmt_s(name_s),
+        fmt_s(list_s),
+        f"{ratio:.2f}x",
+        "~1x",
+        ratio <= 1.5,
+    )
+    bench.row(
+        "  same list vs its stored columns only",
+        fmt_s(stored_s),
+        fmt_s(list_s),
+        f"{list_s / stored_s:.2f}x",
+        "~1x",
+        None,
+    )
+    log(
+        f"card list: name {name_s * 1000:.1f} ms ({name_q} q), stored columns {stored_s * 1000:.1f} ms, "
+        f"list {list_s * 1000:.1f} ms ({list_q} q)"
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -713,14 +791,20 @@ def print_table(rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--template", default=DEFAULT_TEMPLATE,
-                        help="copy this database when it exists (sale_timesheet installed); '' for none "
-                        "(default: $BENCH_TEMPLATE or ps_tmpl)")
+    parser.add_argument(
+        "--template",
+        default=DEFAULT_TEMPLATE,
+        help="copy this database when it exists (sale_timesheet installed); '' for none "
+        "(default: $BENCH_TEMPLATE or ps_tmpl)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--db", help="benchmark database name (default: a unique one)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the data sizes (quick runs only)")
-    parser.add_argument("--only", help=f"comma-separated phases among {', '.join(PHASES)} "
-                        "(timesheets_batch, timesheets_single: one of the two timesheet flows)")
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated phases among {', '.join(PHASES)} "
+        "(timesheets_batch, timesheets_single: one of the two timesheet flows)",
+    )
     parser.add_argument("--profile", help="cProfile the measured part of this phase and print the hot spots")
     args = parser.parse_args()
 

@@ -31,8 +31,9 @@ class PrepaidPortal(CustomerPortal):
         domain = self._prepaid_domain()
         count = Card.search_count(domain)
         pager = portal_pager(url="/my/prepaid", total=count, page=page, step=self._items_per_page)
-        cards = Card.search(domain, order="closed, date_start desc, id desc", limit=self._items_per_page,
-                            offset=pager["offset"])
+        cards = Card.search(
+            domain, order="closed, date_start desc, id desc", limit=self._items_per_page, offset=pager["offset"]
+        )
         values = self._prepare_portal_layout_values()
         # the search above ran as the customer (record rules); units and currencies are read as superuser
         values.update({"cards": cards.sudo(), "pager": pager, "page_name": "prepaid", "default_url": "/my/prepaid"})
@@ -43,21 +44,29 @@ class PrepaidPortal(CustomerPortal):
         card = self._prepaid_get_card(card_id)
         if not card:
             return request.not_found()
-        entries = request.env["prepaid.ledger.entry"].sudo().search(
-            [("service_id", "=", card.id)], order="date desc, id desc", limit=50
+        entries = (
+            request.env["prepaid.ledger.entry"]
+            .sudo()
+            .search([("service_id", "=", card.id)], order="date desc, id desc", limit=50)
         )
-        open_inflows = request.env["prepaid.ledger.entry"].sudo().search(
-            [("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)],
-            order="valid_until, date",
+        open_inflows = (
+            request.env["prepaid.ledger.entry"]
+            .sudo()
+            .search(
+                [("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)],
+                order="valid_until, date",
+            )
         )
         values = self._prepare_portal_layout_values()
-        values.update({
-            "card": card.sudo(),
-            "entries": entries,
-            "open_inflows": open_inflows,
-            "page_name": "prepaid_card",
-            "today": fields.Date.context_today(card),
-        })
+        values.update(
+            {
+                "card": card.sudo(),
+                "entries": entries,
+                "open_inflows": open_inflows,
+                "page_name": "prepaid_card",
+                "today": fields.Date.context_today(card),
+            }
+        )
         return request.render("prepaid_services.portal_prepaid_card", values)
 
     @http.route("/my/prepaid/<int:card_id>/statement", type="http", auth="user", website=True)

@@ -44,9 +44,7 @@ class AccountAnalyticLine(models.Model):
     def _unlink_reverse_prepaid_consumption(self):
         entries = self._prepaid_active_entries()
         if entries:
-            entries._reverse_entries(
-                date=fields.Date.context_today(self), description=self.env._("Timesheet deleted")
-            )
+            entries._reverse_entries(date=fields.Date.context_today(self), description=self.env._("Timesheet deleted"))
 
     # ------------------------------------------------------------------
     # Consumption
@@ -55,12 +53,16 @@ class AccountAnalyticLine(models.Model):
         """Usage entries of these timesheets that no reversal cancelled."""
         if not self.ids:
             return self.env["prepaid.ledger.entry"]
-        return self.env["prepaid.ledger.entry"].sudo().search(
-            [
-                ("timesheet_id", "in", self.ids),
-                ("reversed_entry_id", "=", False),
-                ("reversal_entry_ids", "=", False),
-            ]
+        return (
+            self.env["prepaid.ledger.entry"]
+            .sudo()
+            .search(
+                [
+                    ("timesheet_id", "in", self.ids),
+                    ("reversed_entry_id", "=", False),
+                    ("reversal_entry_ids", "=", False),
+                ]
+            )
         )
 
     def _prepaid_sync_consumption(self):
@@ -78,9 +80,7 @@ class AccountAnalyticLine(models.Model):
             entries = current.get(timesheet, self.env["prepaid.ledger.entry"])
             wanted = desired.get(timesheet, [])
             have = sorted((e.service_id.id, round(-e.quantity, 6), e.date, e.product_id.id) for e in entries)
-            want = sorted(
-                (v["service_id"], round(-v["quantity"], 6), v["date"], v["product_id"]) for v in wanted
-            )
+            want = sorted((v["service_id"], round(-v["quantity"], 6), v["date"], v["product_id"]) for v in wanted)
             if have != want:
                 to_reverse |= entries
                 to_post.extend(wanted)
@@ -97,8 +97,10 @@ class AccountAnalyticLine(models.Model):
         timesheets = self.filtered(lambda t: t.project_id and not float_is_zero(t.unit_amount, precision_digits=6))
         if not timesheets:
             return result
-        jobs = self.env["prepaid.service.job"].sudo().search(
-            [("project_id", "in", timesheets.project_id.ids), ("service_id.closed", "=", False)]
+        jobs = (
+            self.env["prepaid.service.job"]
+            .sudo()
+            .search([("project_id", "in", timesheets.project_id.ids), ("service_id.closed", "=", False)])
         )
         if not jobs:
             return result
@@ -138,14 +140,18 @@ class AccountAnalyticLine(models.Model):
         tasks = self.task_id
         if not tasks:
             return set()
-        entries = self.env["prepaid.ledger.entry"].sudo().search(
-            [
-                ("service_id", "in", cards.ids),
-                ("timesheet_id.task_id", "in", tasks.ids),
-                ("timesheet_id", "not in", self.ids),
-                ("reversed_entry_id", "=", False),
-                ("reversal_entry_ids", "=", False),
-            ]
+        entries = (
+            self.env["prepaid.ledger.entry"]
+            .sudo()
+            .search(
+                [
+                    ("service_id", "in", cards.ids),
+                    ("timesheet_id.task_id", "in", tasks.ids),
+                    ("timesheet_id", "not in", self.ids),
+                    ("reversed_entry_id", "=", False),
+                    ("reversal_entry_ids", "=", False),
+                ]
+            )
         )
         return {(e.service_id.id, e.timesheet_id.task_id.id) for e in entries}
 
@@ -168,9 +174,7 @@ class AccountAnalyticLine(models.Model):
                     ts_company=self.company_id.name,
                 )
             )
-        in_period = cards.filtered(
-            lambda c: c.date_start <= self.date and (not c.date_end or self.date <= c.date_end)
-        )
+        in_period = cards.filtered(lambda c: c.date_start <= self.date and (not c.date_end or self.date <= c.date_end))
         if not in_period:
             card = cards[0]
             raise UserError(

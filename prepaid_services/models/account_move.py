@@ -7,9 +7,7 @@ from odoo.exceptions import UserError
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    prepaid_service_id = fields.Many2one(
-        "prepaid.service", index="btree_not_null", copy=False, readonly=True
-    )
+    prepaid_service_id = fields.Many2one("prepaid.service", index="btree_not_null", copy=False, readonly=True)
     prepaid_entry_id = fields.Many2one(
         "prepaid.ledger.entry",
         string="Prepaid Ledger Entry",
@@ -98,9 +96,7 @@ class AccountMove(models.Model):
             if move.move_type != "out_invoice" or move.state != "draft":
                 raise UserError(self.env._("Prepaid credit can only be applied to draft customer invoices."))
             if not move.company_id.prepaid_deferred_account_id:
-                raise UserError(
-                    self.env._("Set the deferred revenue account in Settings > Prepaid Services first.")
-                )
+                raise UserError(self.env._("Set the deferred revenue account in Settings > Prepaid Services first."))
             cards = move._prepaid_get_available_cards()
             if not cards:
                 raise UserError(
@@ -171,20 +167,26 @@ class AccountMove(models.Model):
         posted = self.filtered(lambda m: m.state == "posted")
         if not posted:
             return
-        entries = self.env["prepaid.ledger.entry"].sudo().search(
-            [
-                ("invoice_line_id", "in", posted.line_ids.ids),
-                ("reversed_entry_id", "=", False),
-                ("reversal_entry_ids", "=", False),
-            ]
+        entries = (
+            self.env["prepaid.ledger.entry"]
+            .sudo()
+            .search(
+                [
+                    ("invoice_line_id", "in", posted.line_ids.ids),
+                    ("reversed_entry_id", "=", False),
+                    ("reversal_entry_ids", "=", False),
+                ]
+            )
         )
         if not entries:
             return
         used = entries.filtered(
-            lambda e: e.is_inflow
-            and (
-                e.currency_id.compare_amounts(e.remaining_amount, e.amount)
-                or e.company_currency_id.compare_amounts(e.remaining_value, e.value)
+            lambda e: (
+                e.is_inflow
+                and (
+                    e.currency_id.compare_amounts(e.remaining_amount, e.amount)
+                    or e.company_currency_id.compare_amounts(e.remaining_value, e.value)
+                )
             )
         )
         if used:
@@ -197,8 +199,12 @@ class AccountMove(models.Model):
                 )
             )
         # journal entries the module posted beside the document (rate or price differences)
-        side_moves = self.env["account.move"].sudo().search(
-            [("prepaid_entry_id", "in", entries.ids), ("state", "=", "posted"), ("reversal_move_ids", "=", False)]
+        side_moves = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [("prepaid_entry_id", "in", entries.ids), ("state", "=", "posted"), ("reversal_move_ids", "=", False)]
+            )
         )
         entries._reverse_entries(date=fields.Date.context_today(self))
         if side_moves:

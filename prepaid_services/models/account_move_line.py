@@ -56,8 +56,10 @@ class AccountMoveLine(models.Model):
             origin = line.move_id.reversed_entry_id.line_ids.filtered(
                 lambda o, line=line: o.prepaid_service_id == line.prepaid_service_id and o._is_prepaid_credit_line()
             )
-            usage = self.env["prepaid.ledger.entry"].sudo().search(
-                [("invoice_line_id", "in", origin.ids), ("reversal_entry_ids", "=", False)]
+            usage = (
+                self.env["prepaid.ledger.entry"]
+                .sudo()
+                .search([("invoice_line_id", "in", origin.ids), ("reversal_entry_ids", "=", False)])
             )
             if not usage or line.currency_id.compare_amounts(usage.amount, line.price_subtotal):
                 raise UserError(
@@ -78,6 +80,7 @@ class AccountMoveLine(models.Model):
             if line._is_prepaid_topup_line() and line.company_id.prepaid_tax_timing == "consumption":
                 line.tax_ids = False
         return res
+
     def _prepaid_assign_cards(self):
         """Top-up lines without a card (invoices made by hand) open one per customer and product."""
         missing = self.filtered(lambda line: not line.prepaid_service_id)
@@ -154,14 +157,18 @@ class AccountMoveLine(models.Model):
             if self.prepaid_valid_until or self.prepaid_period_id:
                 vals["valid_until"] = self.prepaid_valid_until
         elif entry_type == "refund":
-            origin = self.env["prepaid.ledger.entry"].sudo().search(
-                [
-                    ("invoice_line_id", "in", move.reversed_entry_id.line_ids.ids),
-                    ("service_id", "=", card.id),
-                    ("is_inflow", "=", True),
-                    ("reversal_entry_ids", "=", False),
-                ],
-                limit=1,
+            origin = (
+                self.env["prepaid.ledger.entry"]
+                .sudo()
+                .search(
+                    [
+                        ("invoice_line_id", "in", move.reversed_entry_id.line_ids.ids),
+                        ("service_id", "=", card.id),
+                        ("is_inflow", "=", True),
+                        ("reversal_entry_ids", "=", False),
+                    ],
+                    limit=1,
+                )
             )
             if origin:
                 vals["apply_to_entry_id"] = origin.id

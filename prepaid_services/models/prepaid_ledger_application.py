@@ -9,9 +9,7 @@ class PrepaidLedgerApplication(models.Model):
     _description = "Prepaid Ledger Application"
     _order = "id"
 
-    outflow_id = fields.Many2one(
-        "prepaid.ledger.entry", required=True, index=True, ondelete="restrict", readonly=True
-    )
+    outflow_id = fields.Many2one("prepaid.ledger.entry", required=True, index=True, ondelete="restrict", readonly=True)
     inflow_id = fields.Many2one(
         "prepaid.ledger.entry", required=True, index=True, ondelete="restrict", readonly=True, string="Top-up"
     )

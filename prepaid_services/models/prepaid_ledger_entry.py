@@ -49,9 +49,7 @@ class PrepaidLedgerEntry(models.Model):
     company_id = fields.Many2one(related="service_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="service_id.currency_id", store=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
-    partner_id = fields.Many2one(
-        related="service_id.commercial_partner_id", store=True, index=True, string="Customer"
-    )
+    partner_id = fields.Many2one(related="service_id.commercial_partner_id", store=True, index=True, string="Customer")
     service_type = fields.Selection(related="service_id.service_type", string="Card Type")
     uom_id = fields.Many2one(related="service_id.uom_id")
     date = fields.Date(required=True, index=True, readonly=True, default=fields.Date.context_today)
@@ -99,13 +97,9 @@ class PrepaidLedgerEntry(models.Model):
     valid_until = fields.Date(readonly=True, index=True, help="Last day this top-up can be used.")
     product_id = fields.Many2one("product.product", readonly=True, check_company=True)
     move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, index="btree_not_null")
-    invoice_line_id = fields.Many2one(
-        "account.move.line", readonly=True, index="btree_not_null"
-    )
+    invoice_line_id = fields.Many2one("account.move.line", readonly=True, index="btree_not_null")
     sale_line_id = fields.Many2one("sale.order.line", string="Sales Order Line", readonly=True)
-    timesheet_id = fields.Many2one(
-        "account.analytic.line", readonly=True, index="btree_not_null"
-    )
+    timesheet_id = fields.Many2one("account.analytic.line", readonly=True, index="btree_not_null")
     project_id = fields.Many2one("project.project", readonly=True, index="btree_not_null")
     employee_id = fields.Many2one("hr.employee", readonly=True)
     reversed_entry_id = fields.Many2one(
@@ -113,9 +107,7 @@ class PrepaidLedgerEntry(models.Model):
     )
     reversal_entry_ids = fields.One2many("prepaid.ledger.entry", "reversed_entry_id", string="Reversals")
     user_id = fields.Many2one("res.users", string="Posted by", readonly=True, default=lambda self: self.env.user)
-    outflow_application_ids = fields.One2many(
-        "prepaid.ledger.application", "outflow_id", string="Consumed Top-ups"
-    )
+    outflow_application_ids = fields.One2many("prepaid.ledger.application", "outflow_id", string="Consumed Top-ups")
     inflow_application_ids = fields.One2many("prepaid.ledger.application", "inflow_id", string="Consumed by")
 
     # ------------------------------------------------------------------
@@ -255,13 +247,14 @@ class PrepaidLedgerEntry(models.Model):
                 )
             )
         if card.service_type == "amount":
-            if "quantity" in vals and "amount" in vals and card.currency_id.compare_amounts(
-                vals["quantity"], vals["amount"]
+            if (
+                "quantity" in vals
+                and "amount" in vals
+                and card.currency_id.compare_amounts(vals["quantity"], vals["amount"])
             ):
                 raise UserError(
                     env._(
-                        "The prepaid service %(card)s holds a money balance: give an amount, not a quantity "
-                        "of units.",
+                        "The prepaid service %(card)s holds a money balance: give an amount, not a quantity of units.",
                         card=card.display_name,
                     )
                 )
@@ -370,9 +363,11 @@ class PrepaidLedgerEntry(models.Model):
             deferred = company.prepaid_deferred_account_id
             # the original's own line pair: a batch journal entry holds the lines of several entries
             lines = self.reversed_entry_id.move_id.line_ids.filtered(
-                lambda line: line.account_id != deferred
-                and line.prepaid_service_id == self.service_id
-                and line.product_id == self.reversed_entry_id.product_id
+                lambda line: (
+                    line.account_id != deferred
+                    and line.prepaid_service_id == self.service_id
+                    and line.product_id == self.reversed_entry_id.product_id
+                )
             )
             if lines:
                 return lines[0].account_id
@@ -644,9 +639,7 @@ class _Allocator:
             if float_compare(self.remaining[inflow][0], 0.0, precision_rounding=rounding) > 0
             and (only is not None or not inflow.valid_until or inflow.valid_until >= date)
         ]
-        return sorted(
-            candidates, key=lambda i: (not i.valid_until, i.valid_until or date, i.date, i.id)
-        )
+        return sorted(candidates, key=lambda i: (not i.valid_until, i.valid_until or date, i.date, i.id))
 
     def _track_outflow(self, outflow):
         if outflow not in self.outflow_totals:
@@ -765,9 +758,10 @@ class _Allocator:
 
     def settle_pending(self, entries):
         """New inflows first pay off consumption that drove a card negative."""
-        cards = entries.filtered("is_inflow").service_id | entries.filtered(
-            lambda e: e.reversed_entry_id and not e.reversed_entry_id.is_inflow
-        ).service_id
+        cards = (
+            entries.filtered("is_inflow").service_id
+            | entries.filtered(lambda e: e.reversed_entry_id and not e.reversed_entry_id.is_inflow).service_id
+        )
         if not cards:
             return
         outflows = self.env["prepaid.ledger.entry"].search(
@@ -779,8 +773,10 @@ class _Allocator:
             pending = self.pending.get(outflow, 0.0)
             if pending <= 0:
                 continue
-            latest = max((i.date for i in self.new_entries if i.is_inflow and i.service_id == outflow.service_id),
-                         default=outflow.date)
+            latest = max(
+                (i.date for i in self.new_entries if i.is_inflow and i.service_id == outflow.service_id),
+                default=outflow.date,
+            )
             missing = self._allocate(outflow, pending, date=outflow.date)
             if missing != pending:
                 self.settle_date[outflow] = max(latest, outflow.date)
@@ -820,9 +816,7 @@ class _Allocator:
                 self.pending[outflow], outflow.pending_quantity, precision_digits=6
             ):
                 vals["pending_quantity"] = self.pending[outflow]
-            vals = {
-                k: v for k, v in vals.items() if float_compare(v, outflow[k], precision_digits=6)
-            }
+            vals = {k: v for k, v in vals.items() if float_compare(v, outflow[k], precision_digits=6)}
             if vals:
                 d = deltas[outflow.service_id]
                 sign = 1 if outflow.bucket == "received" else -1

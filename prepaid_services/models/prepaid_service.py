@@ -47,9 +47,7 @@ class PrepaidService(models.Model):
         tracking=True,
         help="Receives the activities when the card runs low or expires soon.",
     )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(
         "res.currency",
         required=True,
@@ -251,18 +249,14 @@ class PrepaidService(models.Model):
     # ------------------------------------------------------------------
     def _compute_job_count(self):
         counts = dict(
-            self.env["prepaid.service.job"]._read_group(
-                [("service_id", "in", self.ids)], ["service_id"], ["__count"]
-            )
+            self.env["prepaid.service.job"]._read_group([("service_id", "in", self.ids)], ["service_id"], ["__count"])
         )
         for card in self:
             card.job_count = counts.get(card, 0)
 
     def _compute_entry_count(self):
         counts = dict(
-            self.env["prepaid.ledger.entry"]._read_group(
-                [("service_id", "in", self.ids)], ["service_id"], ["__count"]
-            )
+            self.env["prepaid.ledger.entry"]._read_group([("service_id", "in", self.ids)], ["service_id"], ["__count"])
         )
         for card in self:
             card.entry_count = counts.get(card, 0)
@@ -278,7 +272,9 @@ class PrepaidService(models.Model):
         today = fields.Date.context_today(self)
         since = today - relativedelta(days=90)
         used = dict(
-            self.env["prepaid.ledger.entry"].sudo()._read_group(
+            self.env["prepaid.ledger.entry"]
+            .sudo()
+            ._read_group(
                 [("service_id", "in", self.ids), ("bucket", "=", "used"), ("date", ">", since), ("date", "<=", today)],
                 ["service_id"],
                 ["quantity:sum"],
@@ -327,9 +323,7 @@ class PrepaidService(models.Model):
     def _check_uom(self):
         for card in self:
             if card.service_type == "quantity" and not card.uom_id:
-                raise ValidationError(
-                    self.env._("The quantity card %(card)s needs a unit of measure.", card=card.name)
-                )
+                raise ValidationError(self.env._("The quantity card %(card)s needs a unit of measure.", card=card.name))
 
     def _check_no_entries(self, field_names):
         """Fields that give entries their meaning cannot change once the card has a ledger."""
@@ -362,15 +356,15 @@ class PrepaidService(models.Model):
         balances = set(vals) & BALANCE_FIELDS
         if balances and not self.env.context.get("prepaid_ledger_posting"):
             raise UserError(
-                self.env._("The balances of a prepaid service are moved by ledger entries only (%s).",
-                           ", ".join(sorted(balances)))
+                self.env._(
+                    "The balances of a prepaid service are moved by ledger entries only (%s).",
+                    ", ".join(sorted(balances)),
+                )
             )
         locked = [f for f in ("service_type", "currency_id", "company_id", "uom_id") if f in vals]
         if locked:
             changed = self.filtered(
-                lambda c: any(
-                    (c[f].id if isinstance(c[f], models.BaseModel) else c[f]) != vals[f] for f in locked
-                )
+                lambda c: any((c[f].id if isinstance(c[f], models.BaseModel) else c[f]) != vals[f] for f in locked)
             )
             changed._check_no_entries(locked)
         return super().write(vals)
@@ -378,9 +372,7 @@ class PrepaidService(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_entries(self):
         if self.filtered("entry_ids"):
-            raise UserError(
-                self.env._("A prepaid service with ledger entries cannot be deleted; close it instead.")
-            )
+            raise UserError(self.env._("A prepaid service with ledger entries cannot be deleted; close it instead."))
 
     def _create_analytic_accounts(self):
         """Give each new card its own analytic account when its company asks for it."""
@@ -390,16 +382,20 @@ class PrepaidService(models.Model):
         plan, _other = self.env["account.analytic.plan"]._get_all_plans()
         if not plan:
             return
-        accounts = self.env["account.analytic.account"].sudo().create(
-            [
-                {
-                    "name": f"{card.name} - {card.partner_id.display_name}",
-                    "plan_id": plan.id,
-                    "partner_id": card.commercial_partner_id.id,
-                    "company_id": card.company_id.id,
-                }
-                for card in cards
-            ]
+        accounts = (
+            self.env["account.analytic.account"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": f"{card.name} - {card.partner_id.display_name}",
+                        "plan_id": plan.id,
+                        "partner_id": card.commercial_partner_id.id,
+                        "company_id": card.company_id.id,
+                    }
+                    for card in cards
+                ]
+            )
         )
         for card, account in zip(cards, accounts, strict=True):
             card.analytic_account_id = account
@@ -569,8 +565,9 @@ class PrepaidService(models.Model):
         )
         if not journal:
             raise UserError(
-                self.env._("Set the recognition journal of %(company)s in Settings > Prepaid Services.",
-                           company=company.name)
+                self.env._(
+                    "Set the recognition journal of %(company)s in Settings > Prepaid Services.", company=company.name
+                )
             )
         lock_dates = company._get_violated_lock_dates(date, False, journal)
         if lock_dates:
@@ -616,14 +613,18 @@ class PrepaidService(models.Model):
             account = company.prepaid_deferred_account_id
             if not account:
                 continue
-            groups = self.env["account.move.line"].sudo()._read_group(
-                [
-                    ("prepaid_service_id", "in", self.filtered(lambda c, co=company: c.company_id == co).ids),
-                    ("account_id", "=", account.id),
-                    ("parent_state", "=", "posted"),
-                ],
-                ["prepaid_service_id"],
-                ["balance:sum"],
+            groups = (
+                self.env["account.move.line"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("prepaid_service_id", "in", self.filtered(lambda c, co=company: c.company_id == co).ids),
+                        ("account_id", "=", account.id),
+                        ("parent_state", "=", "posted"),
+                    ],
+                    ["prepaid_service_id"],
+                    ["balance:sum"],
+                )
             )
             for card, balance in groups:
                 result[card.id] = -balance
@@ -640,14 +641,18 @@ class PrepaidService(models.Model):
         cards = self.sudo().search([("company_id", "in", companies.ids)])
         balances = cards._get_deferred_balances()
         open_values = dict(
-            self.env["prepaid.ledger.entry"].sudo()._read_group(
+            self.env["prepaid.ledger.entry"]
+            .sudo()
+            ._read_group(
                 [("service_id", "in", cards.ids), ("is_inflow", "=", True)],
                 ["service_id"],
                 ["remaining_value:sum"],
             )
         )
         awaiting = dict(
-            self.env["prepaid.ledger.application"].sudo()._read_group(
+            self.env["prepaid.ledger.application"]
+            .sudo()
+            ._read_group(
                 [("service_id", "in", cards.ids), *self._get_awaiting_recognition_domain()],
                 ["service_id"],
                 ["value:sum"],
@@ -659,9 +664,7 @@ class PrepaidService(models.Model):
             # consumption waiting for its daily summary is still on the deferred revenue account
             ledger_value = open_values.get(card, 0.0) + awaiting.get(card, 0.0)
             if card.company_currency_id.compare_amounts(account_balance, ledger_value):
-                company_report = report.setdefault(
-                    card.company_id, {"account": 0.0, "ledger": 0.0, "cards": {}}
-                )
+                company_report = report.setdefault(card.company_id, {"account": 0.0, "ledger": 0.0, "cards": {}})
                 company_report["cards"][card] = (account_balance, ledger_value)
         for company, company_report in report.items():
             company_cards = cards.filtered(lambda c, co=company: c.company_id == co)
@@ -733,8 +736,13 @@ class PrepaidService(models.Model):
         bulk_update(
             self.env["prepaid.ledger.entry"],
             ["move_id"],
-            list({app.outflow_id.id: (app.outflow_id.id, move_by_app[app.id])
-                  for app in applications if not app.outflow_id.move_id}.values()),
+            list(
+                {
+                    app.outflow_id.id: (app.outflow_id.id, move_by_app[app.id])
+                    for app in applications
+                    if not app.outflow_id.move_id
+                }.values()
+            ),
         )
         return moves
 
@@ -792,8 +800,10 @@ class PrepaidService(models.Model):
 
     def _get_expirable_inflows(self, today=None, limit=None):
         """Open top-ups past their validity (of these cards, or of all cards when empty)."""
-        return self.env["prepaid.ledger.entry"].sudo().search(
-            self._get_expirable_domain(today), order="service_id, valid_until, id", limit=limit
+        return (
+            self.env["prepaid.ledger.entry"]
+            .sudo()
+            .search(self._get_expirable_domain(today), order="service_id, valid_until, id", limit=limit)
         )
 
     @api.model
@@ -945,7 +955,9 @@ class PrepaidService(models.Model):
                         {
                             "product_id": product.id,
                             "name": self.env._(
-                                "%(card)s: overage %(quantity)s at %(price)s", card=self.name, quantity=quantity,
+                                "%(card)s: overage %(quantity)s at %(price)s",
+                                card=self.name,
+                                quantity=quantity,
                                 price=price,
                             ),
                             "quantity": quantity,
@@ -992,8 +1004,10 @@ class PrepaidService(models.Model):
             return self.env["account.move"]
         overage = 0.0
         if self.overdraw_policy == "invoice":
-            pending = self.env["prepaid.ledger.entry"].sudo().search(
-                [("service_id", "=", self.id), ("pending_quantity", ">", 0)]
+            pending = (
+                self.env["prepaid.ledger.entry"]
+                .sudo()
+                .search([("service_id", "=", self.id), ("pending_quantity", ">", 0)])
             )
             # overage already on an invoice not posted yet is not billed twice
             billed = self.period_ids.filtered(lambda p: p.invoice_id.state == "draft")
@@ -1016,16 +1030,26 @@ class PrepaidService(models.Model):
     def _recognise_straight_line(self, today):
         """Straight-line cards: recognise each period's value at its end, or a slice per ended month."""
         Entry = self.env["prepaid.ledger.entry"].sudo()
-        periods = self.env["prepaid.service.period"].sudo().search(
-            [("service_id", "in", self.filtered(lambda c: c.recognition_method != "usage").ids),
-             ("invoice_id.state", "=", "posted")]
+        periods = (
+            self.env["prepaid.service.period"]
+            .sudo()
+            .search(
+                [
+                    ("service_id", "in", self.filtered(lambda c: c.recognition_method != "usage").ids),
+                    ("invoice_id.state", "=", "posted"),
+                ]
+            )
         )
         vals_list = []
         for period in periods:
             card = period.service_id
             lots = Entry.search(
-                [("invoice_line_id.prepaid_period_id", "=", period.id), ("is_inflow", "=", True),
-                 ("remaining_value", ">", 0), ("reversal_entry_ids", "=", False)]
+                [
+                    ("invoice_line_id.prepaid_period_id", "=", period.id),
+                    ("is_inflow", "=", True),
+                    ("remaining_value", ">", 0),
+                    ("reversal_entry_ids", "=", False),
+                ]
             )
             if card.recognition_method == "period_end":
                 slices = [(period.date_end, 1.0)] if period.date_end < today else []
@@ -1036,8 +1060,13 @@ class PrepaidService(models.Model):
                     start += relativedelta(months=1)
                 slices = [(end, 1.0 / len(months)) for end in months]
             for lot in lots:
-                done = Entry.search_count([("outflow_application_ids.inflow_id", "=", lot.id),
-                                           ("entry_type", "=", "usage"), ("quantity", "=", 0)])
+                done = Entry.search_count(
+                    [
+                        ("outflow_application_ids.inflow_id", "=", lot.id),
+                        ("entry_type", "=", "usage"),
+                        ("quantity", "=", 0),
+                    ]
+                )
                 due = [(end, share) for end, share in slices[done:] if end < today]
                 for index, (end, share) in enumerate(due):
                     last = done + index + 1 == len(slices)
@@ -1060,8 +1089,10 @@ class PrepaidService(models.Model):
 
     def _close_ended_periods(self, today):
         """Carry-over cap: what is left of an ended period beyond the cap expires now."""
-        periods = self.env["prepaid.service.period"].sudo().search(
-            [("service_id", "in", self.ids), ("closed", "=", False), ("date_end", "<", today)]
+        periods = (
+            self.env["prepaid.service.period"]
+            .sudo()
+            .search([("service_id", "in", self.ids), ("closed", "=", False), ("date_end", "<", today)])
         )
         vals_list = []
         for period in periods:
@@ -1070,9 +1101,17 @@ class PrepaidService(models.Model):
                 cap = card.carry_over_cap
                 if card.carry_over_cap_type == "percent":
                     cap = card.period_allowance * card.carry_over_cap / 100.0
-                lots = self.env["prepaid.ledger.entry"].sudo().search(
-                    [("invoice_line_id.prepaid_period_id", "=", period.id), ("is_inflow", "=", True),
-                     ("remaining_quantity", ">", 0), ("valid_until", ">", period.date_start)]
+                lots = (
+                    self.env["prepaid.ledger.entry"]
+                    .sudo()
+                    .search(
+                        [
+                            ("invoice_line_id.prepaid_period_id", "=", period.id),
+                            ("is_inflow", "=", True),
+                            ("remaining_quantity", ">", 0),
+                            ("valid_until", ">", period.date_start),
+                        ]
+                    )
                 )
                 for lot in lots:
                     excess = lot.remaining_quantity - cap
@@ -1096,34 +1135,40 @@ class PrepaidService(models.Model):
         """Close a periodic card early: refund the unused balance by credit note, or expire it."""
         date = date or fields.Date.context_today(self)
         for card in self:
-            open_lots = self.env["prepaid.ledger.entry"].sudo().search(
-                [("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)]
+            open_lots = (
+                self.env["prepaid.ledger.entry"]
+                .sudo()
+                .search([("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)])
             )
             if card.termination_refund and open_lots:
                 quantity = sum(open_lots.mapped("remaining_quantity"))
                 amount = sum(open_lots.mapped("remaining_amount"))
-                refund = self.env["account.move"].sudo().create(
-                    {
-                        "move_type": "out_refund",
-                        "partner_id": card.partner_id.id,
-                        "company_id": card.company_id.id,
-                        "currency_id": card.currency_id.id,
-                        "invoice_date": date,
-                        "invoice_origin": card.name,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "product_id": card.period_product_id.id or card.product_id.id,
-                                    "name": self.env._("%s: unused balance refunded on termination", card.name),
-                                    "quantity": 1.0,
-                                    "price_unit": amount,
-                                    "tax_ids": [Command.clear()],
-                                    "prepaid_service_id": card.id,
-                                    "prepaid_quantity": quantity,
-                                }
-                            )
-                        ],
-                    }
+                refund = (
+                    self.env["account.move"]
+                    .sudo()
+                    .create(
+                        {
+                            "move_type": "out_refund",
+                            "partner_id": card.partner_id.id,
+                            "company_id": card.company_id.id,
+                            "currency_id": card.currency_id.id,
+                            "invoice_date": date,
+                            "invoice_origin": card.name,
+                            "invoice_line_ids": [
+                                Command.create(
+                                    {
+                                        "product_id": card.period_product_id.id or card.product_id.id,
+                                        "name": self.env._("%s: unused balance refunded on termination", card.name),
+                                        "quantity": 1.0,
+                                        "price_unit": amount,
+                                        "tax_ids": [Command.clear()],
+                                        "prepaid_service_id": card.id,
+                                        "prepaid_quantity": quantity,
+                                    }
+                                )
+                            ],
+                        }
+                    )
                 )
                 refund.action_post()
                 card.message_post(body=self.env._("Terminated: unused balance refunded by %s.", refund.name))
@@ -1179,15 +1224,15 @@ class PrepaidService(models.Model):
             [("expiry_warning_days", ">", 0), ("closed", "=", False), ("next_expiry_date", ">=", today)]
         )
         due = cards.filtered(
-            lambda c: c.next_expiry_date <= today + relativedelta(days=c.expiry_warning_days)
-            and c.expiry_alerted_date != c.next_expiry_date
-            and c.quantity_outstanding > 0
+            lambda c: (
+                c.next_expiry_date <= today + relativedelta(days=c.expiry_warning_days)
+                and c.expiry_alerted_date != c.next_expiry_date
+                and c.quantity_outstanding > 0
+            )
         )
         for card in due:
             card.expiry_alerted_date = card.next_expiry_date
-        due._send_alert(
-            "prepaid_services.mail_template_prepaid_expiring", self.env._("Prepaid balance expiring soon")
-        )
+        due._send_alert("prepaid_services.mail_template_prepaid_expiring", self.env._("Prepaid balance expiring soon"))
         return due
 
     # ------------------------------------------------------------------
@@ -1206,9 +1251,7 @@ class PrepaidService(models.Model):
         base = [("company_id", "=", company.id)]
         opening = Entry._read_group([*base, ("date", "<", date_from)], [], ["value:sum"])[0][0]
         moves = dict(
-            Entry._read_group(
-                [*base, ("date", ">=", date_from), ("date", "<=", date_to)], ["bucket"], ["value:sum"]
-            )
+            Entry._read_group([*base, ("date", ">=", date_from), ("date", "<=", date_to)], ["bucket"], ["value:sum"])
         )
         result = {
             "opening": opening,
@@ -1217,9 +1260,7 @@ class PrepaidService(models.Model):
             "breakage": -moves.get("expired", 0.0),
             "refunds": -moves.get("refunded", 0.0),
         }
-        result["closing"] = (
-            opening + result["topups"] - result["consumption"] - result["breakage"] - result["refunds"]
-        )
+        result["closing"] = opening + result["topups"] - result["consumption"] - result["breakage"] - result["refunds"]
         Line = self.env["account.move.line"].sudo()
         account = company.prepaid_deferred_account_id
         periods = (("account_opening", ("date", "<", date_from)), ("account_closing", ("date", "<=", date_to)))
@@ -1243,9 +1284,13 @@ class PrepaidService(models.Model):
         """Open top-ups by time left before expiry: expired, 0-30, 31-90, 91-365, later, never (value, quantity)."""
         company = company or self.env.company
         buckets = {key: {"value": 0.0, "count": 0} for key in ("expired", "0-30", "31-90", "91-365", "later", "never")}
-        inflows = self.env["prepaid.ledger.entry"].sudo().search_read(
-            [("company_id", "=", company.id), ("is_inflow", "=", True), ("remaining_value", "!=", 0)],
-            ["valid_until", "remaining_value"],
+        inflows = (
+            self.env["prepaid.ledger.entry"]
+            .sudo()
+            .search_read(
+                [("company_id", "=", company.id), ("is_inflow", "=", True), ("remaining_value", "!=", 0)],
+                ["valid_until", "remaining_value"],
+            )
         )
         for inflow in inflows:
             valid_until = inflow["valid_until"]
@@ -1254,8 +1299,15 @@ class PrepaidService(models.Model):
             else:
                 days = (valid_until - as_of).days
                 key = (
-                    "expired" if days < 0 else "0-30" if days <= 30 else "31-90" if days <= 90
-                    else "91-365" if days <= 365 else "later"
+                    "expired"
+                    if days < 0
+                    else "0-30"
+                    if days <= 30
+                    else "31-90"
+                    if days <= 90
+                    else "91-365"
+                    if days <= 365
+                    else "later"
                 )
             buckets[key]["value"] += inflow["remaining_value"]
             buckets[key]["count"] += 1
@@ -1283,8 +1335,17 @@ class PrepaidService(models.Model):
             order="service_id, date, id",
         )
         rows = entries.read(
-            ["service_id", "date", "entry_type", "name", "quantity", "amount", "move_id", "timesheet_id",
-             "reversed_entry_id"],
+            [
+                "service_id",
+                "date",
+                "entry_type",
+                "name",
+                "quantity",
+                "amount",
+                "move_id",
+                "timesheet_id",
+                "reversed_entry_id",
+            ],
             load="_classic_read",
         )
         move_names = {move.id: move.name for move in entries.move_id}
@@ -1294,13 +1355,19 @@ class PrepaidService(models.Model):
             movements[row["service_id"][0]].append(row)
         # what each top-up had left on date_to: its quantity less what outflows dated until then took
         inflows = Entry.search(
-            [("service_id", "in", self.ids), ("is_inflow", "=", True), ("date", "<=", date_to),
-             ("reversal_entry_ids", "=", False)],
+            [
+                ("service_id", "in", self.ids),
+                ("is_inflow", "=", True),
+                ("date", "<=", date_to),
+                ("reversal_entry_ids", "=", False),
+            ],
             order="service_id, valid_until, date, id",
         )
         consumed = {
             inflow.id: (quantity, amount)
-            for inflow, quantity, amount in self.env["prepaid.ledger.application"].sudo()._read_group(
+            for inflow, quantity, amount in self.env["prepaid.ledger.application"]
+            .sudo()
+            ._read_group(
                 [("inflow_id", "in", inflows.ids), ("date", "<=", date_to)],
                 ["inflow_id"],
                 ["quantity:sum", "amount:sum"],
@@ -1367,9 +1434,9 @@ class PrepaidService(models.Model):
         today = fields.Date.context_today(self)
         ref = env.ref
         hour = ref("uom.product_uom_hour")
-        employee = env["hr.employee"].search([("company_id", "=", company.id)], limit=1) or env[
-            "hr.employee"
-        ].create({"name": "Alex Tech", "company_id": company.id})
+        employee = env["hr.employee"].search([("company_id", "=", company.id)], limit=1) or env["hr.employee"].create(
+            {"name": "Alex Tech", "company_id": company.id}
+        )
         block, monthly, balance, firewall = (
             ref("prepaid_services.product_prepaid_block_20h"),
             ref("prepaid_services.product_prepaid_monthly_10h"),
@@ -1387,9 +1454,7 @@ class PrepaidService(models.Model):
         invoice.invoice_date = today - relativedelta(months=2)
         invoice.action_post()
         card_azure = order.order_line.prepaid_service_id
-        card_azure.write(
-            {"low_balance_threshold": 4.0, "expiry_warning_days": 30, "date_start": invoice.invoice_date}
-        )
+        card_azure.write({"low_balance_threshold": 4.0, "expiry_warning_days": 30, "date_start": invoice.invoice_date})
         project = env["project.project"].create(
             {"name": "Managed Services - Azure Interior", "partner_id": azure.id, "allow_timesheets": True}
         )
@@ -1444,13 +1509,23 @@ class PrepaidService(models.Model):
         env["prepaid.service.job"].create({"service_id": card_deco.id, "project_id": project_deco.id})
         self._cron_periodic_invoicing(today=card_deco.date_start)
         env["account.analytic.line"].create(
-            {"name": "Network audit", "project_id": project_deco.id, "employee_id": employee.id,
-             "unit_amount": 6.0, "date": card_deco.date_start + relativedelta(days=10)}
+            {
+                "name": "Network audit",
+                "project_id": project_deco.id,
+                "employee_id": employee.id,
+                "unit_amount": 6.0,
+                "date": card_deco.date_start + relativedelta(days=10),
+            }
         )
         self._cron_periodic_invoicing(today=today)
         env["account.analytic.line"].create(
-            {"name": "Server patching", "project_id": project_deco.id, "employee_id": employee.id,
-             "unit_amount": 4.0, "date": today - relativedelta(days=2)}
+            {
+                "name": "Server patching",
+                "project_id": project_deco.id,
+                "employee_id": employee.id,
+                "unit_amount": 4.0,
+                "date": today - relativedelta(days=2),
+            }
         )
 
         # 3. Gemini Furniture keeps a money balance and pays equipment with it
@@ -1504,8 +1579,6 @@ class PrepaidService(models.Model):
 
     def action_create_ledger_entry(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "prepaid_services.action_prepaid_ledger_entry_wizard"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("prepaid_services.action_prepaid_ledger_entry_wizard")
         action["context"] = {"default_service_id": self.id}
         return action

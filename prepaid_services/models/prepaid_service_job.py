@@ -17,9 +17,7 @@ class PrepaidServiceJob(models.Model):
     )
     company_id = fields.Many2one(related="service_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="service_id.commercial_partner_id", store=True, string="Customer")
-    project_id = fields.Many2one(
-        "project.project", required=True, index=True, check_company=True, ondelete="cascade"
-    )
+    project_id = fields.Many2one("project.project", required=True, index=True, check_company=True, ondelete="cascade")
     task_ids = fields.Many2many(
         "project.task",
         string="Tasks",
@@ -41,9 +39,7 @@ class PrepaidServiceJob(models.Model):
         if not self:
             return
         projects = self.project_id
-        jobs = self.search(
-            Domain("project_id", "in", projects.ids) & Domain("service_id.closed", "=", False)
-        )
+        jobs = self.search(Domain("project_id", "in", projects.ids) & Domain("service_id.closed", "=", False))
         by_project = {}
         for job in jobs:
             by_project.setdefault(job.project_id, set()).add(job.partner_id)

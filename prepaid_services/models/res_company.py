@@ -86,8 +86,12 @@ class ResCompany(models.Model):
                     "liability_current", self.env._("Unclaimed Prepaid Balances")
                 ).id
             if not company.prepaid_journal_id:
-                journal = self.env["account.journal"].sudo().search(
-                    [*self.env["account.journal"]._check_company_domain(company), ("code", "=", "PREP")], limit=1
+                journal = (
+                    self.env["account.journal"]
+                    .sudo()
+                    .search(
+                        [*self.env["account.journal"]._check_company_domain(company), ("code", "=", "PREP")], limit=1
+                    )
                 )
                 vals["prepaid_journal_id"] = (
                     journal

@@ -53,18 +53,22 @@ class SaleOrderLine(models.Model):
                 )
         if not new_lines:
             return
-        cards = self.env["prepaid.service"].sudo().create(
-            [
-                {
-                    **line.product_id.product_tmpl_id._get_prepaid_card_vals(),
-                    "partner_id": line.order_id.partner_id.id,
-                    "company_id": line.company_id.id,
-                    "currency_id": line.order_id.currency_id.id,
-                    "user_id": line.order_id.user_id.id or self.env.user.id,
-                    "date_start": line.order_id.date_order.date(),
-                }
-                for line in new_lines
-            ]
+        cards = (
+            self.env["prepaid.service"]
+            .sudo()
+            .create(
+                [
+                    {
+                        **line.product_id.product_tmpl_id._get_prepaid_card_vals(),
+                        "partner_id": line.order_id.partner_id.id,
+                        "company_id": line.company_id.id,
+                        "currency_id": line.order_id.currency_id.id,
+                        "user_id": line.order_id.user_id.id or self.env.user.id,
+                        "date_start": line.order_id.date_order.date(),
+                    }
+                    for line in new_lines
+                ]
+            )
         )
         for line, card in zip(new_lines, cards, strict=True):
             line.prepaid_service_id = card

@@ -25,8 +25,7 @@ def bulk_update(model, fnames, rows):
         "many2one": "integer",
     }
     columns = SQL(", ").join(
-        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(types[model._fields[f].type]))
-        for f in fnames
+        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(types[model._fields[f].type])) for f in fnames
     )
     names = SQL(", ").join(SQL.identifier(f) for f in ("id", *fnames))
     for start in range(0, len(rows), 1000):

@@ -27,4 +27,3 @@ class ReportPrepaidStatement(models.AbstractModel):
             "date_to": date_to,
             "statements": cards._get_statement_data(date_from, date_to),
         }
-

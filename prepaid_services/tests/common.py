@@ -126,9 +126,7 @@ class PrepaidCommon(AccountTestInvoicingCommon):
                     "analytic_distribution": False,
                     "partner_id": move.partner_id.commercial_partner_id.id,
                     **vals,
-                    "account_id": vals["account_id"].id
-                    if hasattr(vals["account_id"], "id")
-                    else vals["account_id"],
+                    "account_id": vals["account_id"].id if hasattr(vals["account_id"], "id") else vals["account_id"],
                 }
                 for vals in expected
             ),
@@ -182,9 +180,11 @@ class PrepaidSaleCommon(PrepaidCommon):
             "order_line": [Command.create(line)],
         }
         if currency:
-            order_vals["pricelist_id"] = cls.env["product.pricelist"].create(
-                {"name": f"Pricelist {currency.name}", "currency_id": currency.id}
-            ).id
+            order_vals["pricelist_id"] = (
+                cls.env["product.pricelist"]
+                .create({"name": f"Pricelist {currency.name}", "currency_id": currency.id})
+                .id
+            )
         with freeze_time(on_date):
             order = cls.env["sale.order"].create(order_vals)
             order.action_confirm()

@@ -61,15 +61,17 @@ class TestConcurrentConsumption(BaseCase):
             _card, analytic = cr.fetchone()
             cr.execute("SELECT id FROM account_move WHERE prepaid_service_id = %s", [self.card_id])
             move_ids = tuple(r[0] for r in cr.fetchall()) or (0,)
-            cr.execute("DELETE FROM account_analytic_line WHERE move_line_id IN "
-                       "(SELECT id FROM account_move_line WHERE move_id IN %s)", [move_ids])
+            cr.execute(
+                "DELETE FROM account_analytic_line WHERE move_line_id IN "
+                "(SELECT id FROM account_move_line WHERE move_id IN %s)",
+                [move_ids],
+            )
             cr.execute("DELETE FROM account_move_line WHERE move_id IN %s", [move_ids])
             cr.execute("DELETE FROM account_move WHERE id IN %s", [move_ids])
             cr.execute("DELETE FROM prepaid_ledger_application WHERE service_id = %s", [self.card_id])
             cr.execute("DELETE FROM prepaid_ledger_entry WHERE service_id = %s", [self.card_id])
             cr.execute("DELETE FROM mail_message WHERE model = 'prepaid.service' AND res_id = %s", [self.card_id])
-            cr.execute("DELETE FROM mail_followers WHERE res_model = 'prepaid.service' AND res_id = %s",
-                       [self.card_id])
+            cr.execute("DELETE FROM mail_followers WHERE res_model = 'prepaid.service' AND res_id = %s", [self.card_id])
             cr.execute("DELETE FROM prepaid_service WHERE id = %s", [self.card_id])
             cr.execute("DELETE FROM account_analytic_account WHERE id = %s", [analytic])
             cr.execute("DELETE FROM res_partner WHERE id = %s", [self.partner_id])

@@ -153,13 +153,29 @@ class TestExpiryPerformance(PrepaidCommon):
 
     def _cards_with_expired_lots(self, count):
         cards = self.env["prepaid.service"].create(
-            [{"partner_id": self.customer.id, "uom_id": self.uom_hour.id, "product_id": self.service_product.id,
-              "date_start": date(2026, 1, 1)} for _i in range(count)]
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "uom_id": self.uom_hour.id,
+                    "product_id": self.service_product.id,
+                    "date_start": date(2026, 1, 1),
+                }
+                for _i in range(count)
+            ]
         )
         # receipts without their invoices: this test measures the expiry run, not the top-ups
         self.env["prepaid.ledger.entry"]._post_entries(
-            [{"service_id": card.id, "entry_type": "receipt", "quantity": 10.0, "amount": 1000.0,
-              "date": date(2026, 1, 1), "valid_until": date(2026, 3, 31)} for card in cards]
+            [
+                {
+                    "service_id": card.id,
+                    "entry_type": "receipt",
+                    "quantity": 10.0,
+                    "amount": 1000.0,
+                    "date": date(2026, 1, 1),
+                    "valid_until": date(2026, 3, 31),
+                }
+                for card in cards
+            ]
         )
         return cards
 

@@ -130,8 +130,12 @@ class TestInvoiceCredit(PrepaidSaleCommon):
         self.assertMoveLines(
             difference,
             [
-                {"account_id": self.company.expense_currency_exchange_account_id, "debit": 50.0, "credit": 0.0,
-                 "analytic_distribution": {str(card.analytic_account_id.id): 100}},
+                {
+                    "account_id": self.company.expense_currency_exchange_account_id,
+                    "debit": 50.0,
+                    "credit": 0.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
                 {"account_id": self.deferred_account, "debit": 0.0, "credit": 50.0},
             ],
         )

@@ -82,9 +82,7 @@ class TestLedgerFifo(PrepaidCommon):
         card.invalidate_recordset()
         self.assertEqual(card.entry_count, entries_before)
         self.assertEqual(card.quantity_outstanding, 5.0)
-        self.assertEqual(
-            self.env["account.move"].search_count([("prepaid_service_id", "=", card.id)]), moves_before
-        )
+        self.assertEqual(self.env["account.move"].search_count([("prepaid_service_id", "=", card.id)]), moves_before)
         self.assertBalancesMatchLedger(card)
 
     def test_negative_balance_is_settled_first_by_next_top_up(self):

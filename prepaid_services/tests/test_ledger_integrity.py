@@ -20,8 +20,15 @@ class TestLedgerIntegrity(PrepaidCommon):
         self._use(card, 1.5, date(2026, 2, 2))
         usage._reverse_entries(date=date(2026, 2, 3))
         self.env["prepaid.ledger.entry"]._post_entries(
-            [{"service_id": card.id, "entry_type": "adjustment", "quantity": -0.5, "date": date(2026, 2, 3),
-              "counterpart_account_id": self.breakage_account.id}]
+            [
+                {
+                    "service_id": card.id,
+                    "entry_type": "adjustment",
+                    "quantity": -0.5,
+                    "date": date(2026, 2, 3),
+                    "counterpart_account_id": self.breakage_account.id,
+                }
+            ]
         )
         self._use(card, 12, date(2026, 2, 4))
         self._credit(card, 1, 90.0, date(2026, 2, 5))
@@ -95,7 +102,8 @@ class TestLedgerIntegrity(PrepaidCommon):
             amount_card, "holds a money balance", {"entry_type": "receipt", "quantity": 5, "amount": 500}
         )
         self._assert_refused_and_nothing_written(
-            card, "is in .* it cannot take an entry in EUR",
+            card,
+            "is in .* it cannot take an entry in EUR",
             {"entry_type": "receipt", "quantity": 5, "amount": 500, "currency_id": other_currency.id},
         )
         self._assert_refused_and_nothing_written(

@@ -45,8 +45,11 @@ class TestMultiCompany(PrepaidCommon):
         card = self._create_card()
         entry = self._credit(card, 10, 1000.0, date(2026, 1, 1))
         user_a = new_test_user(
-            self.env, login="prepaid_user_a", groups="prepaid_services.group_prepaid_user",
-            company_id=self.company.id, company_ids=[self.company.id],
+            self.env,
+            login="prepaid_user_a",
+            groups="prepaid_services.group_prepaid_user",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
         )
         self.assertEqual(card.with_user(user_a).quantity_outstanding, 10.0)
         with self.assertRaises(AccessError):

@@ -72,11 +72,18 @@ class TestPeriodic(PrepaidSaleCommon):
         # January closed: 7 h left, 5 h carried over, 2 h above the cap expired
         cap_expiry = card.entry_ids.filtered(lambda e: e.entry_type == "expiry")
         self.assertEqual((cap_expiry.quantity, cap_expiry.value), (-2.0, -200.0))
-        self.assertMoveLines(cap_expiry.move_id, [
-            {"account_id": self.deferred_account, "debit": 200.0, "credit": 0.0},
-            {"account_id": self.breakage_account, "debit": 0.0, "credit": 200.0,
-             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
-        ])
+        self.assertMoveLines(
+            cap_expiry.move_id,
+            [
+                {"account_id": self.deferred_account, "debit": 200.0, "credit": 0.0},
+                {
+                    "account_id": self.breakage_account,
+                    "debit": 0.0,
+                    "credit": 200.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
+            ],
+        )
         self.assertEqual(card.quantity_outstanding, 15.0)
         usage = self._use(card, 6, date(2026, 2, 10))
         lot_feb = self._lots(card)[1]
@@ -164,10 +171,13 @@ class TestPeriodic(PrepaidSaleCommon):
         self.assertEqual((refund.quantity, refund.value), (-6.0, -600.0))
         credit_note = refund.move_id
         self.assertEqual((credit_note.move_type, credit_note.amount_total), ("out_refund", 600.0))
-        self.assertMoveLines(credit_note, [
-            {"account_id": self.company_data["default_account_receivable"], "debit": 0.0, "credit": 600.0},
-            {"account_id": self.deferred_account, "debit": 600.0, "credit": 0.0},
-        ])
+        self.assertMoveLines(
+            credit_note,
+            [
+                {"account_id": self.company_data["default_account_receivable"], "debit": 0.0, "credit": 600.0},
+                {"account_id": self.deferred_account, "debit": 600.0, "credit": 0.0},
+            ],
+        )
         self.assertTrue(card.closed)
         self.assertEqual(card.quantity_outstanding, 0.0)
         self.assertFalse(self._run("2026-03-01"), "a closed card is not invoiced")
@@ -187,8 +197,11 @@ class TestPeriodic(PrepaidSaleCommon):
 
     def test_straight_line_recognises_a_quarter_evenly_per_month_whatever_is_used(self):
         card = self._periodic_card(
-            recurrence_unit="quarter", period_allowance=30.0, period_price=3000.0,
-            recognition_method="monthly", period_end_behaviour="expire",
+            recurrence_unit="quarter",
+            period_allowance=30.0,
+            period_price=3000.0,
+            recognition_method="monthly",
+            period_end_behaviour="expire",
         )
         self._run("2026-01-01")
         usage = self._use(card, 12, date(2026, 1, 20))
@@ -198,11 +211,18 @@ class TestPeriodic(PrepaidSaleCommon):
         self._run("2026-02-01")
         january = card.entry_ids.filtered(lambda e: e.entry_type == "usage" and e.quantity == 0)
         self.assertEqual((january.date, january.value), (date(2026, 1, 31), -1000.0))
-        self.assertMoveLines(january.move_id, [
-            {"account_id": self.deferred_account, "debit": 1000.0, "credit": 0.0},
-            {"account_id": self.income_account, "debit": 0.0, "credit": 1000.0,
-             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
-        ])
+        self.assertMoveLines(
+            january.move_id,
+            [
+                {"account_id": self.deferred_account, "debit": 1000.0, "credit": 0.0},
+                {
+                    "account_id": self.income_account,
+                    "debit": 0.0,
+                    "credit": 1000.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
+            ],
+        )
         self._run("2026-02-01")
         self.assertEqual(len(card.entry_ids.filtered(lambda e: e.quantity == 0)), 1, "each month once")
 

@@ -16,7 +16,10 @@ class TestPortal(PrepaidSaleCommon, HttpCase):
         cls.card_b, _invoice = cls._sell(cls.block_product, 900.0, on_date="2026-01-10", partner=cls.partner_b)
         cls._use(cls.card_a, 3, date(2026, 1, 20))
         cls.portal_a = new_test_user(
-            cls.env, login="portal_a", password="portal_a_pwd", groups="base.group_portal",
+            cls.env,
+            login="portal_a",
+            password="portal_a_pwd",
+            groups="base.group_portal",
             partner_id=cls.customer.id,
         )
 
@@ -49,6 +52,4 @@ class TestPortal(PrepaidSaleCommon, HttpCase):
     def test_portal_user_reads_only_own_cards_through_the_orm(self):
         Card = self.env["prepaid.service"].with_user(self.portal_a)
         self.assertEqual(Card.search([]), self.card_a)
-        self.assertEqual(
-            self.env["prepaid.ledger.entry"].with_user(self.portal_a).search([]).service_id, self.card_a
-        )
+        self.assertEqual(self.env["prepaid.ledger.entry"].with_user(self.portal_a).search([]).service_id, self.card_a)

@@ -11,8 +11,10 @@ class TestServiceJobs(PrepaidCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.project = cls.env["project.project"].sudo().create(
-            {"name": "Managed services", "partner_id": cls.customer.id, "company_id": cls.company.id}
+        cls.project = (
+            cls.env["project.project"]
+            .sudo()
+            .create({"name": "Managed services", "partner_id": cls.customer.id, "company_id": cls.company.id})
         )
 
     def test_job_count_on_card(self):

@@ -30,8 +30,10 @@ class TestStatement(PrepaidTimesheetCommon):
             [(line["type"], line["in"], line["out"], line["balance"]) for line in data["lines"]],
             [("Top-up", 10.0, 0.0, 17.0), ("Usage", 0.0, 2.0, 15.0), ("Usage", 0.0, 8.0, 7.0)],
         )
-        self.assertEqual(data["lines"][0]["document"], card.entry_ids.filtered(
-            lambda e: e.entry_type == "receipt" and e.date == date(2026, 2, 5)).move_id.name)
+        self.assertEqual(
+            data["lines"][0]["document"],
+            card.entry_ids.filtered(lambda e: e.entry_type == "receipt" and e.date == date(2026, 2, 5)).move_id.name,
+        )
         # the February block expires (validity set after the first sale), so it is used first
         self.assertEqual([line["amount"] for line in data["lines"]], [900.0, -180.0, -720.0])
         self.assertEqual((data["closing"], data["closing_amount"]), (7.0, 700.0))
@@ -45,9 +47,11 @@ class TestStatement(PrepaidTimesheetCommon):
     def test_statement_renders_for_several_cards(self):
         card = self._scenario()
         other, _invoice = self._sell(self.balance_product, 250.0, on_date="2026-02-01")
-        wizard = self.env["prepaid.statement.wizard"].with_context(
-            active_model="prepaid.service", active_ids=(card | other).ids
-        ).create({"date_from": date(2026, 2, 1), "date_to": date(2026, 2, 28)})
+        wizard = (
+            self.env["prepaid.statement.wizard"]
+            .with_context(active_model="prepaid.service", active_ids=(card | other).ids)
+            .create({"date_from": date(2026, 2, 1), "date_to": date(2026, 2, 28)})
+        )
         action = wizard.with_context(discard_logo_check=True).action_print()
         self.assertEqual(action["report_name"], "prepaid_services.report_prepaid_statement")
 

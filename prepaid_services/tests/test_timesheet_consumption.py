@@ -116,9 +116,10 @@ class TestTimesheetConsumption(PrepaidTimesheetCommon):
         self.assertNotEqual(first, second)
         self.assertEqual(first.reversal_entry_ids.quantity, 3.0)
         self.assertEqual(second.quantity, -5.0)
-        self.assertMoveLines(first.reversal_entry_ids.move_id, [
-            {**line, "debit": line["credit"], "credit": line["debit"]} for line in self._recognition(card, 300.0)
-        ])
+        self.assertMoveLines(
+            first.reversal_entry_ids.move_id,
+            [{**line, "debit": line["credit"], "credit": line["debit"]} for line in self._recognition(card, 300.0)],
+        )
         self.assertMoveLines(second.move_id, self._recognition(card, 500.0))
         self.assertEqual(card.quantity_outstanding, 5.0)
         self.assertEqual(len(card.entry_ids), 4, "receipt, usage, its reversal, new usage: history is kept")
@@ -190,9 +191,7 @@ class TestTimesheetConsumption(PrepaidTimesheetCommon):
 
         self.assertIn(card.name, str(error.exception))
         self.assertIn("2.0 Hours are missing", str(error.exception))
-        self.assertEqual(
-            self.env["account.analytic.line"].search_count([("project_id", "=", self.project.id)]), count
-        )
+        self.assertEqual(self.env["account.analytic.line"].search_count([("project_id", "=", self.project.id)]), count)
         self.assertEqual(card.quantity_outstanding, 1.0)
 
     def test_negative_policy_lets_work_continue_and_next_top_up_settles_it(self):
@@ -235,8 +234,13 @@ class TestTimesheetConsumption(PrepaidTimesheetCommon):
 
         with self.assertRaisesRegex(UserError, "this timesheet belongs to Company B"):
             self.env["account.analytic.line"].with_company(company_b).create(
-                {"name": "Work", "project_id": shared.id, "employee_id": employee_b.id, "unit_amount": 1.0,
-                 "date": "2026-02-02"}
+                {
+                    "name": "Work",
+                    "project_id": shared.id,
+                    "employee_id": employee_b.id,
+                    "unit_amount": 1.0,
+                    "date": "2026-02-02",
+                }
             )
         self.assertEqual(card.quantity_outstanding, 10.0)
 
@@ -251,12 +255,18 @@ class TestTimesheetConsumption(PrepaidTimesheetCommon):
         card, _invoice = self._sell(self.block_product, 1000.0)
         self._assign(card)
         hours = self._create_product(
-            name="Prepaid hours (native)", type="service", service_policy="ordered_prepaid",
-            uom_id=self.uom_hour.id, lst_price=90.0, taxes_id=[Command.clear()],
+            name="Prepaid hours (native)",
+            type="service",
+            service_policy="ordered_prepaid",
+            uom_id=self.uom_hour.id,
+            lst_price=90.0,
+            taxes_id=[Command.clear()],
         )
         order = self.env["sale.order"].create(
-            {"partner_id": self.customer.id, "order_line": [Command.create({"product_id": hours.id,
-                                                                            "product_uom_qty": 20})]}
+            {
+                "partner_id": self.customer.id,
+                "order_line": [Command.create({"product_id": hours.id, "product_uom_qty": 20})],
+            }
         )
         order.action_confirm()
         self.project.allow_billable = True
@@ -288,27 +298,48 @@ class TestDailyRecognitionSummary(PrepaidTimesheetCommon):
 
         self.assertEqual(len(moves), 2)
         by_day = {move.date: move for move in moves}
-        self.assertMoveLines(by_day[date(2026, 2, 2)], [
-            {"account_id": self.deferred_account, "debit": 350.0, "credit": 0.0},
-            {"account_id": self.income_account, "debit": 0.0, "credit": 350.0,
-             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
-        ])
+        self.assertMoveLines(
+            by_day[date(2026, 2, 2)],
+            [
+                {"account_id": self.deferred_account, "debit": 350.0, "credit": 0.0},
+                {
+                    "account_id": self.income_account,
+                    "debit": 0.0,
+                    "credit": 350.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
+            ],
+        )
         # Feb 3 holds the first 1 h and the corrected 0.5 h; the reversal of the 1 h is dated when it was made
-        self.assertMoveLines(by_day[date(2026, 2, 3)], [
-            {"account_id": self.deferred_account, "debit": 150.0, "credit": 0.0},
-            {"account_id": self.income_account, "debit": 0.0, "credit": 150.0,
-             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
-        ])
+        self.assertMoveLines(
+            by_day[date(2026, 2, 3)],
+            [
+                {"account_id": self.deferred_account, "debit": 150.0, "credit": 0.0},
+                {
+                    "account_id": self.income_account,
+                    "debit": 0.0,
+                    "credit": 150.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
+            ],
+        )
         self.assertEqual(first._prepaid_active_entries().move_id, by_day[date(2026, 2, 2)])
         self.assertFalse(self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 3)))
         self.assertDeferredRevenueTies()
 
         correction = self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date.today())
-        self.assertMoveLines(correction, [
-            {"account_id": self.deferred_account, "debit": 0.0, "credit": 100.0},
-            {"account_id": self.income_account, "debit": 100.0, "credit": 0.0,
-             "analytic_distribution": {str(card.analytic_account_id.id): 100}},
-        ])
+        self.assertMoveLines(
+            correction,
+            [
+                {"account_id": self.deferred_account, "debit": 0.0, "credit": 100.0},
+                {
+                    "account_id": self.income_account,
+                    "debit": 100.0,
+                    "credit": 0.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
+            ],
+        )
         self.assertEqual(card.value_outstanding, 600.0)
         self.assertDeferredRevenueTies()
 

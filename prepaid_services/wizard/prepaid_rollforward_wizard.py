@@ -40,15 +40,29 @@ class PrepaidRollforwardWizard(models.TransientModel):
                 continue
             roll = Card._get_rollforward(wizard.date_from, wizard.date_to, wizard.company_id)
             ageing = Card._get_deferred_ageing(wizard.date_to, wizard.company_id)
-            wizard.update({key: roll[key] for key in (
-                "opening", "topups", "consumption", "breakage", "refunds", "closing",
-                "account_opening", "account_closing", "difference",
-            )})
-            wizard.update({
-                "ageing_expired": ageing["expired"]["value"],
-                "ageing_30": ageing["0-30"]["value"],
-                "ageing_90": ageing["31-90"]["value"],
-                "ageing_365": ageing["91-365"]["value"],
-                "ageing_later": ageing["later"]["value"],
-                "ageing_never": ageing["never"]["value"],
-            })
+            wizard.update(
+                {
+                    key: roll[key]
+                    for key in (
+                        "opening",
+                        "topups",
+                        "consumption",
+                        "breakage",
+                        "refunds",
+                        "closing",
+                        "account_opening",
+                        "account_closing",
+                        "difference",
+                    )
+                }
+            )
+            wizard.update(
+                {
+                    "ageing_expired": ageing["expired"]["value"],
+                    "ageing_30": ageing["0-30"]["value"],
+                    "ageing_90": ageing["31-90"]["value"],
+                    "ageing_365": ageing["91-365"]["value"],
+                    "ageing_later": ageing["later"]["value"],
+                    "ageing_never": ageing["never"]["value"],
+                }
+            )

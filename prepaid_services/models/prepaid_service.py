@@ -183,6 +183,10 @@ class PrepaidService(models.Model):
         string="Billable Work Only", help="Only billable timesheets draw on this card; non-billable work is free."
     )
     rate_ids = fields.One2many("prepaid.service.rate", "service_id", string="Rate Rules")
+    can_edit_pricing = fields.Boolean(
+        compute="_compute_can_edit_pricing",
+        help="Rate rules and overage bands are pricing: only prepaid managers may change them.",
+    )
 
     job_ids = fields.One2many("prepaid.service.job", "service_id", string="Assigned Jobs")
     job_count = fields.Integer(string="No. of Jobs assigned", compute="_compute_job_count")
@@ -247,6 +251,10 @@ class PrepaidService(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends_context("uid")
+    def _compute_can_edit_pricing(self):
+        self.can_edit_pricing = self.env.user.has_group("prepaid_services.group_prepaid_manager")
+
     def _compute_job_count(self):
         counts = dict(
             self.env["prepaid.service.job"]._read_group([("service_id", "in", self.ids)], ["service_id"], ["__count"])

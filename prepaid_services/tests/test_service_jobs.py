@@ -1,5 +1,6 @@
+from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import PrepaidCommon
 
@@ -42,3 +43,27 @@ class TestServiceJobs(PrepaidCommon):
         card_a.action_close()
         job = self.env["prepaid.service.job"].create({"service_id": card_b.id, "project_id": self.project.id})
         self.assertEqual(card_b.job_ids, job)
+
+    def test_rate_rules_are_read_only_on_the_form_for_non_managers(self):
+        card = self._create_card()
+        self.env["prepaid.service.rate"].create({"service_id": card.id, "name": "After hours", "factor": 1.5})
+        user = new_test_user(
+            self.env,
+            login="prepaid_plain_user",
+            groups="prepaid_services.group_prepaid_user,sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with Form(card.with_user(user)) as form:
+            self.assertFalse(form.can_edit_pricing)
+            with self.assertRaisesRegex(AssertionError, "'rate_ids' is not editable"):
+                form.rate_ids.new()
+            form.description = "users may still edit the card"
+        self.assertEqual(card.description, "users may still edit the card")
+        # a manager edits the rules from the same form
+        with Form(card) as form:
+            self.assertTrue(form.can_edit_pricing)
+            with form.rate_ids.new() as rule:
+                rule.name = "Weekend"
+                rule.factor = 2.0
+        self.assertEqual(card.rate_ids.sorted("id").mapped("name"), ["After hours", "Weekend"])

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero
 
 # Editing these on a timesheet corrects its consumption; nothing else re-links past work.
 PREPAID_TRIGGER_FIELDS = frozenset(
@@ -136,24 +136,37 @@ class AccountAnalyticLine(models.Model):
         return result
 
     def _prepaid_charged_tasks(self, cards):
-        """(card, task) pairs already charged by other timesheets, for once-per-task rules."""
+        """(card, task) pairs already charged by other timesheets, for once-per-task rules.
+
+        One query over distinct pairs, whatever the history of the task; none at all when no card
+        has a once-per-task rule.
+        """
         tasks = self.task_id
-        if not tasks:
+        cards = cards.filtered(lambda c: "task" in c.rate_ids.mapped("conversion"))
+        if not tasks or not cards:
             return set()
-        entries = (
-            self.env["prepaid.ledger.entry"]
-            .sudo()
-            .search(
-                [
-                    ("service_id", "in", cards.ids),
-                    ("timesheet_id.task_id", "in", tasks.ids),
-                    ("timesheet_id", "not in", self.ids),
-                    ("reversed_entry_id", "=", False),
-                    ("reversal_entry_ids", "=", False),
-                ]
+        Entry = self.env["prepaid.ledger.entry"]
+        Entry.flush_model(["service_id", "timesheet_id", "reversed_entry_id"])
+        self.flush_model(["task_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT entry.service_id, line.task_id
+                  FROM prepaid_ledger_entry entry
+                  JOIN account_analytic_line line ON line.id = entry.timesheet_id
+                 WHERE entry.service_id IN %(cards)s
+                   AND line.task_id IN %(tasks)s
+                   AND entry.timesheet_id NOT IN %(lines)s
+                   AND entry.reversed_entry_id IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM prepaid_ledger_entry reversal
+                                    WHERE reversal.reversed_entry_id = entry.id)
+                """,
+                cards=tuple(cards.ids),
+                tasks=tuple(tasks.ids),
+                lines=tuple(self.ids) or (0,),
             )
         )
-        return {(e.service_id.id, e.timesheet_id.task_id.id) for e in entries}
+        return set(self.env.cr.fetchall())
 
     def _prepaid_get_cards(self, jobs):
         """Cards this timesheet draws on, in drawdown order: expiring first, then priority."""

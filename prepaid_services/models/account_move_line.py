@@ -116,8 +116,11 @@ class AccountMoveLine(models.Model):
                 }
             )
         cards = self.env["prepaid.service"].sudo().create(card_vals)
+        # Only the link to the card changes: no amount, tax or account, so neither the invoice's dynamic
+        # lines nor its tracking need to run again (they cost more than the posting itself).
+        link_only = {"skip_invoice_sync": True, "skip_invoice_line_sync": True, "tracking_disable": True}
         for lines, card in zip(groups.values(), cards, strict=True):
-            lines.prepaid_service_id = card
+            lines.with_context(**link_only).write({"prepaid_service_id": card.id})
 
     def _prepaid_prepare_entry_vals(self, entry_type):
         self.ensure_one()

@@ -610,7 +610,16 @@ class PrepaidService(models.Model):
     @api.model
     def _create_journal_entries(self, vals_list):
         """Create and post journal entries prepared by _prepare_journal_entry_vals()."""
-        moves = self.env["account.move"].sudo().with_context(skip_invoice_sync=True).create(vals_list)
+        # Entries of the module's own journal: no chatter on creation, nobody to subscribe (as Odoo's own
+        # exchange difference entries), which spares Odoo's mail machinery on every consumption.
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(
+                skip_invoice_sync=True, mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+            )
+            .create(vals_list)
+        )
         moves.action_post()
         return moves.sudo(False)
 

@@ -11,8 +11,8 @@ same moment. Prints a table and, as the very last line, a machine-readable summa
                          [--profile PHASE]
 
 Phases: timesheets, invoices, expiry, statement, cardlist.
---profile PHASE runs cProfile around the measured part of PHASE (timesheets_batch, timesheets_batch_daily, timesheets_single_daily,
-timesheets_single, invoices, expiry, statement, cardlist) and prints the hot spots.
+--profile PHASE runs cProfile around the measured part of PHASE (timesheets_batch, timesheets_batch_daily,
+timesheets_single, timesheets_single_daily, invoices, expiry, statement, cardlist) and prints the hot spots.
 """
 
 import argparse

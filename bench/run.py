@@ -111,6 +111,9 @@ class Bench:
     """Measurements in one transaction; every measured run is rolled back to a savepoint."""
 
     def __init__(self, env, profile=None):
+        from odoo import Command
+
+        self.Command = Command
         self.env = env
         self.cr = env.cr
         self.profile = profile
@@ -574,6 +577,9 @@ def phase_expiry(bench, fx, sizes):
         if len(entries) != count:
             raise RuntimeError(f"expiry of {count} cards made {len(entries)} entries")
         env.cr.commit()
+        if count == max(sizes):
+            floor = odoo_journal_entry_floor(bench, entries.move_id)
+            bench.results[f"expiry_{count}_odoo_move_ms_per_card"] = round(floor * 1000 / count, 3)
         ms, qpc = seconds * 1000 / count, queries / count
         per_card[count] = (ms, qpc, queries)
         bench.results[f"expiry_{count}_setup_s"] = round(setup, 3)
@@ -583,6 +589,7 @@ def phase_expiry(bench, fx, sizes):
         bench.results[f"expiry_{count}_queries_per_card"] = round(qpc, 4)
         log(f"expiry: {count:,} cards in {seconds:.2f} s, {ms:.2f} ms/card, {queries} queries ({qpc:.3f}/card)")
     small, large = min(sizes), max(sizes)
+    floor_ms = bench.results[f"expiry_{large}_odoo_move_ms_per_card"]
     # O(1) queries per card: the query count of the large run is not more than proportional
     # (the per-card count does not grow with the number of cards)
     flat = per_card[large][1] <= per_card[small][1] * 1.10 + 0.01
@@ -597,6 +604,38 @@ def phase_expiry(bench, fx, sizes):
             "<= 5 ms/card, O(1) q/card",
             ms <= 5 and flat,
         )
+    bench.row(
+        f"  Odoo: the same breakage lines in one plain journal entry, {large:,} cards",
+        fmt_s(floor_ms * large / 1000),
+        "-",
+        f"{floor_ms:.2f} ms/card",
+        "(diagnosis)",
+        None,
+    )
+
+
+def odoo_journal_entry_floor(bench, moves):
+    """Seconds plain Odoo takes to create and post journal entries with the same lines (rolled back)."""
+    line_fields = ["account_id", "partner_id", "name", "debit", "credit", "analytic_distribution"]
+    vals_list = [
+        {
+            "move_type": "entry",
+            "journal_id": move.journal_id.id,
+            "date": move.date,
+            "ref": move.ref,
+            "line_ids": [
+                bench.Command.create({f: line[f].id if f.endswith("_id") else line[f] for f in line_fields})
+                for line in move.line_ids
+            ],
+        }
+        for move in moves
+    ]
+
+    def run():
+        bench.env["account.move"].with_context(skip_invoice_sync=True).create(vals_list).action_post()
+
+    seconds, _q, _r = bench.run_once(run)
+    return seconds
 
 
 def phase_statement(bench, fx, size):

@@ -417,6 +417,7 @@ class PrepaidLedgerEntry(models.Model):
         move_vals_list = []
         move_entries = []
         grouped = {}
+        line_index = {}  # batch journal entry -> its lines by _line_key, kept along instead of rebuilt
         for entry, value, counterpart in specs:
             deferred = entry.company_id.prepaid_deferred_account_id
             vals = entry.service_id._prepare_journal_entry_vals(
@@ -435,11 +436,12 @@ class PrepaidLedgerEntry(models.Model):
                 key = (kind, vals["company_id"], vals["journal_id"], vals["date"])
                 if key in grouped:
                     index = grouped[key]
-                    _merge_move_lines(move_vals_list[index]["line_ids"], vals["line_ids"])
+                    _merge_move_lines(move_vals_list[index]["line_ids"], vals["line_ids"], line_index[index])
                     move_vals_list[index].update(prepaid_service_id=False, prepaid_entry_id=False, partner_id=False)
                     move_entries[index].append(entry)
                     continue
                 grouped[key] = len(move_vals_list)
+                line_index[len(move_vals_list)] = {_line_key(c[2]): c[2] for c in vals["line_ids"]}
                 if kind == "expiry":
                     vals["ref"] = self.env._("Expired prepaid balances")
             move_vals_list.append(vals)
@@ -556,12 +558,11 @@ class PrepaidLedgerEntry(models.Model):
         return False
 
 
-def _merge_move_lines(commands, new_commands):
-    """Add line commands to a batch journal entry, one line per card, account, product and side."""
-    index = {}
-    for command in commands:
-        vals = command[2]
-        index[_line_key(vals)] = vals
+def _merge_move_lines(commands, new_commands, index):
+    """Add line commands to a batch journal entry, one line per card, account, product and side.
+
+    index maps the _line_key of the entry's lines to their vals; it is updated in place.
+    """
     for command in new_commands:
         vals = command[2]
         existing = index.get(_line_key(vals))

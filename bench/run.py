@@ -385,13 +385,16 @@ def phase_timesheets(bench, fx, size, flows=("batch", "single")):
             continue
         for grouping, mode_label, suffix in modes:
             key = f"timesheets_{flow}{suffix}"
+            # the default mode (one entry per timesheet) at full size; the daily summary one by one on a
+            # quarter only, which keeps `make bench` within its 15 minutes (its row says how many)
+            count = size if grouping == "entry" or flow == "batch" else max(size // 4, 10)
             times = {"plain": [], "prepaid": []}
             with recognition(grouping):
                 bench.run_once(factory("prepaid", 5))
                 for repeat in range(repeats):  # interleaved, so that drift hits both sides alike
                     for kind in ("plain", "prepaid"):
                         profile_as = key if kind == "prepaid" and repeat == 0 else None
-                        seconds, _q, _res = bench.run_once(factory(kind, size), profile_as=profile_as)
+                        seconds, _q, _res = bench.run_once(factory(kind, count), profile_as=profile_as)
                         times[kind].append(seconds)
             plain, prepaid = statistics.median(times["plain"]), statistics.median(times["prepaid"])
             ratio = prepaid / plain
@@ -400,7 +403,7 @@ def phase_timesheets(bench, fx, size, flows=("batch", "single")):
             bench.results[f"{key}_ratio"] = round(ratio, 3)
             note = f", median of {repeats}" if repeats > 1 else ""
             bench.row(
-                f"{size:,} timesheets, {label} ({mode_label}{note})",
+                f"{count:,} timesheets, {label} ({mode_label}{note})",
                 fmt_s(plain),
                 fmt_s(prepaid),
                 f"{ratio:.2f}x",
@@ -577,7 +580,7 @@ def phase_expiry(bench, fx, sizes):
         if len(entries) != count:
             raise RuntimeError(f"expiry of {count} cards made {len(entries)} entries")
         env.cr.commit()
-        if count == max(sizes):
+        if count == min(sizes):  # Odoo's per-line cost does not depend on the batch size: measured once
             floor = odoo_journal_entry_floor(bench, entries.move_id)
             bench.results[f"expiry_{count}_odoo_move_ms_per_card"] = round(floor * 1000 / count, 3)
         ms, qpc = seconds * 1000 / count, queries / count
@@ -589,7 +592,7 @@ def phase_expiry(bench, fx, sizes):
         bench.results[f"expiry_{count}_queries_per_card"] = round(qpc, 4)
         log(f"expiry: {count:,} cards in {seconds:.2f} s, {ms:.2f} ms/card, {queries} queries ({qpc:.3f}/card)")
     small, large = min(sizes), max(sizes)
-    floor_ms = bench.results[f"expiry_{large}_odoo_move_ms_per_card"]
+    floor_ms = bench.results[f"expiry_{small}_odoo_move_ms_per_card"]
     # O(1) queries per card: the query count of the large run is not more than proportional
     # (the per-card count does not grow with the number of cards)
     flat = per_card[large][1] <= per_card[small][1] * 1.10 + 0.01
@@ -605,8 +608,8 @@ def phase_expiry(bench, fx, sizes):
             ms <= 5 and flat,
         )
     bench.row(
-        f"  Odoo: the same breakage lines in one plain journal entry, {large:,} cards",
-        fmt_s(floor_ms * large / 1000),
+        f"  Odoo: the same breakage lines in one plain journal entry, {small:,} cards",
+        fmt_s(floor_ms * small / 1000),
         "-",
         f"{floor_ms:.2f} ms/card",
         "(diagnosis)",
@@ -763,27 +766,23 @@ def phase_cardlist(bench, fx, size):
         cardlist_name_ms=round(name_s * 1000, 2),
         cardlist_stored_ms=round(stored_s * 1000, 2),
         cardlist_list_ms=round(list_s * 1000, 2),
-        cardlist_ratio=round(ratio, 3),
-        cardlist_ratio_vs_stored_columns=round(list_s / stored_s, 3),
+        cardlist_ratio=round(list_s / stored_s, 3),
+        cardlist_ratio_vs_name=round(ratio, 3),
         cardlist_queries=list_q,
         cardlist_name_queries=name_q,
     )
+    # "as fast as a stored-field list": the list's own columns, read when all of them are stored
+    ratio_stored = list_s / stored_s
     bench.row(
-        f"card list, {count:,} cards: search_read 80 rows, {len(fields)} list fields vs 'name' (median of {repeats})",
-        fmt_s(name_s),
-        fmt_s(list_s),
-        f"{ratio:.2f}x",
-        "~1x",
-        ratio <= 1.5,
-    )
-    bench.row(
-        "  same list vs its stored columns only",
+        f"card list, {count:,} cards: search_read 80 rows, {len(fields)} list fields vs the same list's "
+        f"{len(stored_fields)} stored columns (median of {repeats})",
         fmt_s(stored_s),
         fmt_s(list_s),
-        f"{list_s / stored_s:.2f}x",
-        "~1x",
-        None,
+        f"{ratio_stored:.2f}x",
+        "<= 1.15x",
+        ratio_stored <= 1.15,
     )
+    bench.row("  same list vs 'name' only", fmt_s(name_s), fmt_s(list_s), f"{ratio:.2f}x", "(diagnosis)", None)
     log(
         f"card list: name {name_s * 1000:.1f} ms ({name_q} q), stored columns {stored_s * 1000:.1f} ms, "
         f"list {list_s * 1000:.1f} ms ({list_q} q)"

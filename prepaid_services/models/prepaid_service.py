@@ -55,7 +55,9 @@ class PrepaidService(models.Model):
         default=lambda self: self.env.company.currency_id,
         help="Currency of the card: top-up invoices and usage must be in this currency.",
     )
-    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency", store=True, precompute=True
+    )
     service_type = fields.Selection(
         [("quantity", "Quantity"), ("amount", "Amount")],
         string="Type",

@@ -13,11 +13,11 @@ class PrepaidLedgerApplication(models.Model):
     inflow_id = fields.Many2one(
         "prepaid.ledger.entry", required=True, index=True, ondelete="restrict", readonly=True, string="Top-up"
     )
-    service_id = fields.Many2one(related="outflow_id.service_id", store=True, index=True)
-    company_id = fields.Many2one(related="outflow_id.company_id", store=True, index=True)
+    service_id = fields.Many2one(related="outflow_id.service_id", store=True, precompute=True, index=True)
+    company_id = fields.Many2one(related="outflow_id.company_id", store=True, precompute=True, index=True)
     currency_id = fields.Many2one(related="outflow_id.currency_id")
     company_currency_id = fields.Many2one(related="outflow_id.company_currency_id")
-    date = fields.Date(related="outflow_id.date", store=True)
+    date = fields.Date(related="outflow_id.date", store=True, precompute=True)
     valid_until = fields.Date(related="inflow_id.valid_until")
     quantity = fields.Float(digits="Product Unit", readonly=True)
     amount = fields.Monetary(readonly=True)

@@ -46,10 +46,12 @@ class PrepaidLedgerEntry(models.Model):
         check_company=True,
         readonly=True,
     )
-    company_id = fields.Many2one(related="service_id.company_id", store=True, index=True)
-    currency_id = fields.Many2one(related="service_id.currency_id", store=True)
+    company_id = fields.Many2one(related="service_id.company_id", store=True, precompute=True, index=True)
+    currency_id = fields.Many2one(related="service_id.currency_id", store=True, precompute=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
-    partner_id = fields.Many2one(related="service_id.commercial_partner_id", store=True, index=True, string="Customer")
+    partner_id = fields.Many2one(
+        related="service_id.commercial_partner_id", store=True, precompute=True, index=True, string="Customer"
+    )
     service_type = fields.Selection(related="service_id.service_type", string="Card Type")
     uom_id = fields.Many2one(related="service_id.uom_id")
     date = fields.Date(required=True, index=True, readonly=True, default=fields.Date.context_today)

@@ -443,7 +443,8 @@ class PrepaidService(models.Model):
             return rule._convert(timesheet, hours, first_on_task=first_on_task)
         if self.service_type == "amount":
             return self.currency_id.round(hours * self._get_hourly_rate(timesheet))
-        hour = self.env.ref("uom.product_uom_hour")
+        # the xmlid lookup is cached; env.ref() would check the record exists, one query per timesheet
+        hour = self.env["uom.uom"].browse(self.env["ir.model.data"]._xmlid_to_res_id("uom.product_uom_hour"))
         if self.uom_id != hour and self.uom_id._has_common_reference(hour):
             return hour._compute_quantity(hours, self.uom_id, round=False)
         return hours

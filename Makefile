@@ -92,6 +92,7 @@ demo: check-odoo check-pg
 
 lint: install-dev
 	ruff check $(ROOT)
+	ruff format --check $(ROOT)
 	pylint --rcfile=$(ROOT)/.pylintrc $(ROOT)/$(MODULE)
 
 bench: check-odoo check-pg

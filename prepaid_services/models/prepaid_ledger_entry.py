@@ -212,7 +212,7 @@ class PrepaidLedgerEntry(models.Model):
         allocator.settle_pending(entries)
         allocator.commit()
         entries._create_value_moves(allocator, posting_info)
-        cards.invalidate_recordset()
+        cards.invalidate_recordset(sorted(BALANCE_FIELDS))  # bulk_update did, but say what moved
         cards._check_low_balance_alerts()
         return entries.sudo(self.env.su).with_context(prepaid_ledger_posting=False)
 

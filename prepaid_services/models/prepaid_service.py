@@ -1226,8 +1226,10 @@ class PrepaidService(models.Model):
 
     def _check_low_balance_alerts(self):
         """Alert once when a card crosses its low-balance threshold; re-arm when it is topped up again."""
-        crossing = self.filtered(lambda c: c.is_low_balance and not c.low_balance_alerted and not c.closed)
-        rearmed = self.filtered(lambda c: c.low_balance_alerted and not c.is_low_balance)
+        # cards without a threshold and not alerted are done without reading their new balance
+        watched = self.filtered(lambda c: c.low_balance_threshold > 0 or c.low_balance_alerted)
+        crossing = watched.filtered(lambda c: c.is_low_balance and not c.low_balance_alerted and not c.closed)
+        rearmed = watched.filtered(lambda c: c.low_balance_alerted and not c.is_low_balance)
         if rearmed:
             rearmed.sudo().write({"low_balance_alerted": False})
         if crossing:

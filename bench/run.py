@@ -111,9 +111,6 @@ class Bench:
     """Measurements in one transaction; every measured run is rolled back to a savepoint."""
 
     def __init__(self, env, profile=None):
-        from odoo import Command
-
-        self.Command = Command
         self.env = env
         self.cr = env.cr
         self.profile = profile
@@ -631,6 +628,8 @@ def phase_expiry(bench, fx, sizes):
 
 def odoo_journal_entry_floor(bench, moves):
     """Seconds plain Odoo takes to create and post journal entries with the same lines (rolled back)."""
+    from odoo import Command
+
     line_fields = ["account_id", "partner_id", "name", "debit", "credit", "analytic_distribution"]
     vals_list = [
         {
@@ -639,7 +638,7 @@ def odoo_journal_entry_floor(bench, moves):
             "date": move.date,
             "ref": move.ref,
             "line_ids": [
-                bench.Command.create({f: line[f].id if f.endswith("_id") else line[f] for f in line_fields})
+                Command.create({f: line[f].id if f.endswith("_id") else line[f] for f in line_fields})
                 for line in move.line_ids
             ],
         }

@@ -212,8 +212,7 @@ class PrepaidLedgerEntry(models.Model):
         allocator.settle_pending(entries)
         allocator.commit()
         entries._create_value_moves(allocator, posting_info)
-        cards.invalidate_recordset(sorted(BALANCE_FIELDS))  # bulk_update did, but say what moved
-        cards._check_low_balance_alerts()
+        cards._check_low_balance_alerts()  # allocator.commit()'s bulk_update dropped the old balances
         return entries.sudo(self.env.su).with_context(prepaid_ledger_posting=False)
 
     @api.model

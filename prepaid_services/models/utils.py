@@ -1,4 +1,27 @@
+import contextvars
+from contextlib import contextmanager
+
 from odoo.tools import SQL
+
+# Set while the module's own server code moves the ledger (posting service, closing, period engine).
+# A context variable of the running thread, not an Odoo context key: no RPC caller can set it.
+_SERVICE_SCOPE = contextvars.ContextVar("prepaid_service_scope", default=0)
+
+
+@contextmanager
+def service_scope():
+    """Let the module's server code write what no client may write (balances, links, closed flags)."""
+    token = _SERVICE_SCOPE.set(_SERVICE_SCOPE.get() + 1)
+    try:
+        yield
+    finally:
+        _SERVICE_SCOPE.reset(token)
+
+
+def in_service_scope():
+    """Whether the caller is the module's own server code (see service_scope)."""
+    return _SERVICE_SCOPE.get() > 0
+
 
 BALANCE_BUCKETS = ("received", "used", "expired", "refunded")
 # Card balances: written only by the posting service (prepaid.ledger.entry._post_entries)

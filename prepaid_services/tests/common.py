@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.tests import freeze_time, tagged
+from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -236,3 +236,74 @@ class PrepaidTimesheetCommon(PrepaidSaleCommon):
                 **vals,
             }
         )
+
+
+class RpcError(Exception):
+    """An error answered by the server to a JSON-RPC call: its exception class name and message."""
+
+    def __init__(self, name, message):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+class PrepaidHttpCommon(PrepaidTimesheetCommon, HttpCase):
+    """The doors clients use: JSON-RPC calls (/web/dataset/call_kw) as users of each role."""
+
+    ROLES = {
+        # a timesheet user is a Prepaid User through the implied groups
+        "timesheet": "base.group_user,hr_timesheet.group_hr_timesheet_user",
+        "salesman": "base.group_user,sales_team.group_sale_salesman",
+        "billing": "base.group_user,account.group_account_invoice",
+        "prepaid_manager": "base.group_user,prepaid_services.group_prepaid_manager,"
+        "sales_team.group_sale_salesman,hr_timesheet.group_hr_timesheet_user",
+        "portal": "base.group_portal",
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.role_users = {}
+        for role, groups in cls.ROLES.items():
+            vals = {"company_id": cls.company.id, "company_ids": [Command.set(cls.company.ids)]}
+            if role == "portal":
+                vals = {"partner_id": cls.customer.id}
+            cls.role_users[role] = new_test_user(
+                cls.env, login=f"pp_{role}", password=f"pp_{role}_pwd", groups=groups, **vals
+            )
+
+    def rpc(self, role, model, method, *args, context=None, **kwargs):
+        """Call model.method(*args, **kwargs) over /web/dataset/call_kw as the user of role.
+
+        Returns the result; raises RpcError with the server's exception name and message.
+        """
+        user = self.role_users[role]
+        if getattr(self, "_rpc_login", None) != user.login:
+            self.authenticate(user.login, f"{user.login}_pwd")
+            self._rpc_login = user.login
+        kwargs = dict(kwargs)
+        kwargs["context"] = {"allowed_company_ids": user.company_ids.ids, **(context or {})}
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 1,
+                "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+            },
+        )
+        response.raise_for_status()
+        payload = response.json()
+        if "error" in payload:
+            data = payload["error"].get("data", {})
+            raise RpcError(data.get("name", ""), data.get("message", payload["error"].get("message", "")))
+        return payload.get("result")
+
+    def assertRpcRefused(self, role, model, method, *args, context=None, **kwargs):
+        """The call is refused with an access or user error; returns the error."""
+        with self.assertRaises(RpcError) as caught:
+            self.rpc(role, model, method, *args, context=context, **kwargs)
+        self.assertRegex(
+            caught.exception.name, r"odoo\.exceptions\.(AccessError|UserError|ValidationError|MissingError)"
+        )
+        return caught.exception

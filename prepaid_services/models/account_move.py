@@ -1,7 +1,23 @@
 from collections import defaultdict
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+
+from .utils import in_service_scope, service_scope
+
+# Links between documents and the ledger: set by the module's own code only
+PREPAID_MOVE_FIELDS = frozenset({"prepaid_service_id", "prepaid_entry_id", "prepaid_generated"})
+
+
+def _differs(record, vals, fnames):
+    """Whether vals would change any of fnames on record (relational values compared by id)."""
+    for fname in fnames & set(vals):
+        current = record[fname]
+        if isinstance(current, models.BaseModel):
+            current = current.id
+        if (current or False) != (vals[fname] or False):
+            return True
+    return False
 
 
 class AccountMove(models.Model):
@@ -19,22 +35,58 @@ class AccountMove(models.Model):
     prepaid_entry_ids = fields.One2many(
         "prepaid.ledger.entry", "move_id", string="Prepaid Ledger Entries", readonly=True
     )
+    prepaid_generated = fields.Boolean(
+        string="Posted by Prepaid Services",
+        readonly=True,
+        copy=False,
+        help="Recognition, breakage or adjustment entry posted from the prepaid ledger: only the ledger changes it.",
+    )
+
+    def write(self, vals):
+        if PREPAID_MOVE_FIELDS & set(vals) and not in_service_scope():
+            changed = self.filtered(lambda m: _differs(m, vals, PREPAID_MOVE_FIELDS))
+            if changed:
+                raise UserError(
+                    self.env._("The link between a journal entry and the prepaid ledger cannot be changed.")
+                )
+        return super().write(vals)
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))._prepaid_post_topups()
         return posted
 
-    def button_draft(self):
-        if not self.env.context.get("prepaid_ledger_posting") and self.filtered("prepaid_entry_id"):
+    def _prepaid_check_generated(self):
+        """Journal entries the ledger posted change only through the ledger: no reset, reverse or cancel."""
+        if in_service_scope():
+            return
+        generated = self.filtered("prepaid_generated")
+        if generated:
             raise UserError(
                 self.env._(
-                    "This journal entry was posted by Prepaid Services from a ledger entry: correct it with a new "
-                    "ledger entry (Create Ledger Entry) instead of resetting it."
+                    "%(moves)s was posted by Prepaid Services from the ledger: resetting, reversing, cancelling or "
+                    "deleting it would leave deferred revenue out of step with the cards. Correct the card with a "
+                    "new ledger entry (Create Ledger Entry on the prepaid service) instead.",
+                    moves=", ".join(generated.mapped("display_name")),
                 )
             )
+
+    def button_draft(self):
+        self._prepaid_check_generated()
         self._prepaid_unpost()
         return super().button_draft()
+
+    def button_cancel(self):
+        self._prepaid_check_generated()
+        return super().button_cancel()
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        self._prepaid_check_generated()
+        return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_prepaid_generated(self):
+        self._prepaid_check_generated()
 
     # ------------------------------------------------------------------
     # Top-up invoices and their credit notes
@@ -208,7 +260,8 @@ class AccountMove(models.Model):
         )
         entries._reverse_entries(date=fields.Date.context_today(self))
         if side_moves:
-            side_moves.with_context(prepaid_ledger_posting=True)._reverse_moves(
-                [{"date": move.date, "ref": self.env._("Reversal of %s", move.ref)} for move in side_moves],
-                cancel=True,
-            )
+            with service_scope():
+                side_moves._reverse_moves(
+                    [{"date": move.date, "ref": self.env._("Reversal of %s", move.ref)} for move in side_moves],
+                    cancel=True,
+                )

@@ -3,7 +3,11 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .utils import bulk_update
+from .account_move import _differs
+from .utils import bulk_update, in_service_scope
+
+# What ties a journal item to a card's ledger: fixed once the item is posted
+PREPAID_LINE_FIELDS = frozenset({"prepaid_service_id", "prepaid_period_id", "prepaid_quantity", "prepaid_valid_until"})
 
 
 class AccountMoveLine(models.Model):
@@ -21,6 +25,21 @@ class AccountMoveLine(models.Model):
         digits="Product Unit", help="Units this line credits or refunds, when not the product's quantity per unit."
     )
     prepaid_valid_until = fields.Date(help="Expiry of the credit this line tops up, when not the card's rule.")
+
+    def write(self, vals):
+        if PREPAID_LINE_FIELDS & set(vals) and not in_service_scope():
+            posted = self.filtered(
+                lambda line: line.parent_state == "posted" and _differs(line, vals, PREPAID_LINE_FIELDS)
+            )
+            if posted:
+                raise UserError(
+                    self.env._(
+                        "The prepaid service of a posted journal item cannot be changed (%(items)s): its ledger entry "
+                        "was posted with it. Reset the document to draft first, or issue a credit note.",
+                        items=", ".join(posted.mapped("display_name")),
+                    )
+                )
+        return super().write(vals)
 
     def _is_prepaid_topup_line(self):
         """A customer invoice or credit note line selling prepaid credit."""

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .utils import in_service_scope
+
 
 class PrepaidLedgerApplication(models.Model):
     """How much of which top-up an outflow consumed: the basis of lot valuation."""
@@ -25,7 +27,7 @@ class PrepaidLedgerApplication(models.Model):
     move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, index="btree_not_null")
 
     def write(self, vals):
-        if set(vals) <= {"move_id"}:
+        if in_service_scope() and set(vals) <= {"move_id"}:
             return super().write(vals)
         raise UserError(self.env._("Applications of prepaid ledger entries cannot be modified."))
 

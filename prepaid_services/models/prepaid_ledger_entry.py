@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_round
 
-from .utils import BALANCE_FIELDS, bulk_update
+from .utils import BALANCE_FIELDS, bulk_update, clean_env, in_service_scope, service_scope
 
 ENTRY_TYPES = [
     ("receipt", "Top-up"),
@@ -116,7 +116,7 @@ class PrepaidLedgerEntry(models.Model):
     # Immutability
     # ------------------------------------------------------------------
     def write(self, vals):
-        if self.env.context.get("prepaid_ledger_posting") and set(vals) <= SERVICE_FIELDS:
+        if in_service_scope() and set(vals) <= SERVICE_FIELDS:
             return super().write(vals)
         raise UserError(
             self.env._(
@@ -136,7 +136,7 @@ class PrepaidLedgerEntry(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("prepaid_ledger_posting"):
+        if not in_service_scope():
             raise UserError(
                 self.env._("Prepaid ledger entries are created by documents or by the Create Ledger Entry wizard.")
             )
@@ -168,9 +168,11 @@ class PrepaidLedgerEntry(models.Model):
         """
         if not vals_list:
             return self.browse()
-        # All or nothing, even for a caller that catches the error
-        with self.env.cr.savepoint():
-            return self._post_entries_atomic(vals_list)
+        # All or nothing, even for a caller that catches the error; in a clean context, so that nothing
+        # of the caller's screen (default_* keys, is_timesheet...) reaches the entries and journal entries.
+        with service_scope(), self.env.cr.savepoint():
+            entries = self.with_env(clean_env(self.env))._post_entries_atomic(vals_list)
+        return self.browse(entries.ids)
 
     @api.model
     def _post_entries_atomic(self, vals_list):
@@ -204,7 +206,8 @@ class PrepaidLedgerEntry(models.Model):
         cards.check_access("write")
         if not create_vals:
             return self.browse()
-        entries = self.sudo().with_context(prepaid_ledger_posting=True).create(create_vals)
+        # the card's write access was checked above; entries are never created by users directly
+        entries = self.sudo().create(create_vals)
 
         allocator = _Allocator(self.sudo().env, cards.sudo())
         for entry, info in zip(entries, posting_info, strict=True):
@@ -213,7 +216,7 @@ class PrepaidLedgerEntry(models.Model):
         allocator.commit()
         entries._create_value_moves(allocator, posting_info)
         cards._check_low_balance_alerts()  # allocator.commit()'s bulk_update dropped the old balances
-        return entries.sudo(self.env.su).with_context(prepaid_ledger_posting=False)
+        return entries
 
     @api.model
     def _prepare_posting_vals(self, card, vals, value_only=False):
@@ -786,7 +789,7 @@ class _Allocator:
 
     def commit(self):
         """Write applications, remaining quantities and card balances in batch."""
-        Entry = self.env["prepaid.ledger.entry"].with_context(prepaid_ledger_posting=True)
+        Entry = self.env["prepaid.ledger.entry"]
         if self.app_vals:
             self.applications = self.env["prepaid.ledger.application"].sudo().create(self.app_vals)
         value_by_outflow = defaultdict(lambda: [0.0, 0.0])

@@ -8,7 +8,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare
 
-from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update
+from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update, clean_env, in_service_scope, service_scope
+
+# Written only by the module's own code (posting service, alerts): never by a client, whatever it sends
+SERVICE_ONLY_FIELDS = BALANCE_FIELDS | {"low_balance_alerted", "expiry_alerted_date"}
 
 
 class PrepaidService(models.Model):
@@ -363,12 +366,13 @@ class PrepaidService(models.Model):
         return cards
 
     def write(self, vals):
-        balances = set(vals) & BALANCE_FIELDS
-        if balances and not self.env.context.get("prepaid_ledger_posting"):
+        service_only = set(vals) & SERVICE_ONLY_FIELDS
+        if service_only and not in_service_scope():
             raise UserError(
                 self.env._(
-                    "The balances of a prepaid service are moved by ledger entries only (%s).",
-                    ", ".join(sorted(balances)),
+                    "The balances of a prepaid service are moved by ledger entries only (%s). "
+                    "Post a top-up, a consumption or a Create Ledger Entry adjustment instead.",
+                    ", ".join(self._fields[f].string for f in sorted(service_only)),
                 )
             )
         locked = [f for f in ("service_type", "currency_id", "company_id", "uom_id") if f in vals]
@@ -377,6 +381,12 @@ class PrepaidService(models.Model):
                 lambda c: any((c[f].id if isinstance(c[f], models.BaseModel) else c[f]) != vals[f] for f in locked)
             )
             changed._check_no_entries(locked)
+        if "partner_id" in vals:
+            # another contact of the same customer is fine; another customer would take the history along
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            self.filtered(lambda c: c.commercial_partner_id != partner.commercial_partner_id)._check_no_entries(
+                ["partner_id"]
+            )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -615,16 +625,21 @@ class PrepaidService(models.Model):
         """Create and post journal entries prepared by _prepare_journal_entry_vals()."""
         # Entries of the module's own journal: no chatter on creation, nobody to subscribe (as Odoo's own
         # exchange difference entries), which spares Odoo's mail machinery on every consumption.
-        moves = (
-            self.env["account.move"]
-            .sudo()
-            .with_context(
-                skip_invoice_sync=True, mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+        # A clean context: the analytic lines Odoo derives from these journal items must not inherit the
+        # screen's defaults (is_timesheet, default_project_id...) and become timesheets themselves.
+        # sudo: the user who logs time or posts an invoice needs no accounting rights for the entries it causes.
+        env = clean_env(self.env)
+        with service_scope():
+            moves = (
+                env["account.move"]
+                .sudo()
+                .with_context(
+                    skip_invoice_sync=True, mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+                )
+                .create([{**vals, "prepaid_generated": True} for vals in vals_list])
             )
-            .create(vals_list)
-        )
-        moves.action_post()
-        return moves.sudo(False)
+            moves.action_post()
+        return self.env["account.move"].browse(moves.ids)
 
     def _get_deferred_balances(self):
         """Balance (credit - debit) of the deferred revenue account moved for each card, by card id."""
@@ -1230,10 +1245,12 @@ class PrepaidService(models.Model):
         watched = self.filtered(lambda c: c.low_balance_threshold > 0 or c.low_balance_alerted)
         crossing = watched.filtered(lambda c: c.is_low_balance and not c.low_balance_alerted and not c.closed)
         rearmed = watched.filtered(lambda c: c.low_balance_alerted and not c.is_low_balance)
-        if rearmed:
-            rearmed.sudo().write({"low_balance_alerted": False})
+        with service_scope():
+            if rearmed:
+                rearmed.sudo().write({"low_balance_alerted": False})
+            if crossing:
+                crossing.sudo().write({"low_balance_alerted": True})
         if crossing:
-            crossing.sudo().write({"low_balance_alerted": True})
             crossing.sudo()._send_alert(
                 "prepaid_services.mail_template_prepaid_low_balance", self.env._("Prepaid balance running low")
             )
@@ -1252,8 +1269,9 @@ class PrepaidService(models.Model):
                 and c.quantity_outstanding > 0
             )
         )
-        for card in due:
-            card.expiry_alerted_date = card.next_expiry_date
+        with service_scope():
+            for card in due:
+                card.expiry_alerted_date = card.next_expiry_date
         due._send_alert("prepaid_services.mail_template_prepaid_expiring", self.env._("Prepaid balance expiring soon"))
         return due
 

@@ -23,6 +23,17 @@ def in_service_scope():
     return _SERVICE_SCOPE.get() > 0
 
 
+# The only keys of the user's context that records created on the side (ledger entries, journal
+# entries and the analytic lines Odoo derives from them, cards, invoices) keep: no default_*, no
+# is_timesheet, no search defaults of the screen the user happens to be on.
+CLEAN_CONTEXT_KEYS = ("lang", "tz", "allowed_company_ids")
+
+
+def clean_env(env):
+    """The environment for records the module creates on the side, without the screen's context."""
+    return env(context={key: env.context[key] for key in CLEAN_CONTEXT_KEYS if key in env.context})
+
+
 BALANCE_BUCKETS = ("received", "used", "expired", "refunded")
 # Card balances: written only by the posting service (prepaid.ledger.entry._post_entries)
 BALANCE_FIELDS = frozenset(

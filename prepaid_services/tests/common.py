@@ -255,6 +255,7 @@ class PrepaidHttpCommon(PrepaidTimesheetCommon, HttpCase):
         "timesheet": "base.group_user,hr_timesheet.group_hr_timesheet_user",
         "salesman": "base.group_user,sales_team.group_sale_salesman",
         "billing": "base.group_user,account.group_account_invoice",
+        "accountant": "base.group_user,account.group_account_manager",
         "prepaid_manager": "base.group_user,prepaid_services.group_prepaid_manager,"
         "sales_team.group_sale_salesman,hr_timesheet.group_hr_timesheet_user",
         "portal": "base.group_portal",

@@ -52,6 +52,7 @@ class AccountMove(models.Model):
         return super().write(vals)
 
     def _post(self, soft=True):
+        self._prepaid_check_cards()
         posted = super()._post(soft=soft)
         posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))._prepaid_post_topups()
         return posted
@@ -87,6 +88,39 @@ class AccountMove(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_prepaid_generated(self):
         self._prepaid_check_generated()
+
+    def _prepaid_check_cards(self):
+        """Every card on a document belongs to its customer, company and currency, whatever the screen allowed."""
+        for line in self.line_ids.filtered("prepaid_service_id"):
+            card, move = line.prepaid_service_id, line.move_id
+            if move.move_type not in ("out_invoice", "out_refund"):
+                continue
+            if card.commercial_partner_id != move.commercial_partner_id:
+                raise UserError(
+                    self.env._(
+                        "%(move)s is for %(partner)s, but its line %(line)s uses the prepaid service %(card)s of "
+                        "%(owner)s. A customer's prepaid credit only pays that customer's documents: remove the "
+                        "line or choose a card of %(partner)s.",
+                        move=move.display_name,
+                        partner=move.commercial_partner_id.display_name,
+                        line=line.name or line.product_id.display_name,
+                        card=card.display_name,
+                        owner=card.commercial_partner_id.display_name,
+                    )
+                )
+            if card.company_id != move.company_id or card.currency_id != move.currency_id:
+                raise UserError(
+                    self.env._(
+                        "The prepaid service %(card)s is kept by %(company)s in %(currency)s; %(move)s is of "
+                        "%(move_company)s in %(move_currency)s. Use a card of the document's company and currency.",
+                        card=card.display_name,
+                        company=card.company_id.name,
+                        currency=card.currency_id.name,
+                        move=move.display_name,
+                        move_company=move.company_id.name,
+                        move_currency=move.currency_id.name,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # Top-up invoices and their credit notes

@@ -29,6 +29,25 @@ class SaleOrderLine(models.Model):
         new_lines = self.filtered(lambda line: line.product_id.prepaid_ok and not line.prepaid_service_id)
         for line in self.filtered(lambda line: line.product_id.prepaid_ok and line.prepaid_service_id):
             card = line.prepaid_service_id
+            order = line.order_id
+            if (
+                card.commercial_partner_id != order.partner_id.commercial_partner_id
+                or card.company_id != order.company_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "The order %(order)s is for %(partner)s of %(company)s, but its line %(line)s tops up the "
+                        "prepaid service %(card)s of %(owner)s (%(card_company)s). Choose a card of %(partner)s, or "
+                        "leave it empty to open a new one.",
+                        order=order.name,
+                        partner=order.partner_id.commercial_partner_id.display_name,
+                        company=order.company_id.name,
+                        line=line.name,
+                        card=card.display_name,
+                        owner=card.commercial_partner_id.display_name,
+                        card_company=card.company_id.name,
+                    )
+                )
             if card.currency_id != line.order_id.currency_id:
                 raise UserError(
                     self.env._(

@@ -9,6 +9,8 @@ from . import (
     test_multicompany,
     test_periodic,
     test_portal,
+    test_security_customers_rpc,
+    test_security_ledger_rpc,
     test_service_jobs,
     test_statement,
     test_timesheet_consumption,

@@ -31,7 +31,7 @@ class AccountAnalyticLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
-        lines.filtered("project_id")._prepaid_sync_consumption()
+        lines._prepaid_sync_consumption()
         return lines
 
     def write(self, vals):
@@ -66,8 +66,12 @@ class AccountAnalyticLine(models.Model):
         )
 
     def _prepaid_sync_consumption(self):
-        """Bring the ledger in line with the timesheets: reverse what changed, post what is due."""
-        timesheets = self.filtered(lambda t: t.project_id or t.prepaid_entry_ids)
+        """Bring the ledger in line with the timesheets: reverse what changed, post what is due.
+
+        An analytic line born of a journal item (move_line_id) is never work, whatever project a screen's
+        defaults gave it: it does not consume a card.
+        """
+        timesheets = self.filtered(lambda t: (t.project_id and not t.move_line_id) or t.prepaid_entry_ids)
         if not timesheets:
             return
         current = defaultdict(lambda: self.env["prepaid.ledger.entry"])
@@ -94,7 +98,9 @@ class AccountAnalyticLine(models.Model):
     def _prepaid_get_consumption(self):
         """Usage vals per timesheet: which cards its work draws on, for how much."""
         result = {}
-        timesheets = self.filtered(lambda t: t.project_id and not float_is_zero(t.unit_amount, precision_digits=6))
+        timesheets = self.filtered(
+            lambda t: t.project_id and not t.move_line_id and not float_is_zero(t.unit_amount, precision_digits=6)
+        )
         if not timesheets:
             return result
         jobs = (

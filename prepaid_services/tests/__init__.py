@@ -13,6 +13,7 @@ from . import (
     test_security_ledger_rpc,
     test_service_jobs,
     test_statement,
+    test_timesheet_app_context,
     test_timesheet_consumption,
     test_tour,
 )

@@ -253,6 +253,7 @@ class PrepaidHttpCommon(PrepaidTimesheetCommon, HttpCase):
     ROLES = {
         # a timesheet user is a Prepaid User through the implied groups
         "timesheet": "base.group_user,hr_timesheet.group_hr_timesheet_user",
+        "technician": "base.group_user,hr_timesheet.group_hr_timesheet_user,project.group_project_user",
         "salesman": "base.group_user,sales_team.group_sale_salesman",
         "billing": "base.group_user,account.group_account_invoice",
         "accountant": "base.group_user,account.group_account_manager",
@@ -268,7 +269,9 @@ class PrepaidHttpCommon(PrepaidTimesheetCommon, HttpCase):
         for role, groups in cls.ROLES.items():
             vals = {"company_id": cls.company.id, "company_ids": [Command.set(cls.company.ids)]}
             if role == "portal":
-                vals = {"partner_id": cls.customer.id}
+                # a contact of the customer: the portal shows the cards of its commercial partner
+                contact = cls.env["res.partner"].create({"name": "Customer contact", "parent_id": cls.customer.id})
+                vals = {"partner_id": contact.id}
             cls.role_users[role] = new_test_user(
                 cls.env, login=f"pp_{role}", password=f"pp_{role}_pwd", groups=groups, **vals
             )

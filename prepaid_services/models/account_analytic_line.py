@@ -80,11 +80,20 @@ class AccountAnalyticLine(models.Model):
         desired = timesheets._prepaid_get_consumption()
         to_reverse = self.env["prepaid.ledger.entry"]
         to_post = []
+        Card = self.env["prepaid.service"]
         for timesheet in timesheets:
             entries = current.get(timesheet, self.env["prepaid.ledger.entry"])
             wanted = desired.get(timesheet, [])
             have = sorted((e.service_id.id, round(-e.quantity, 6), e.date, e.product_id.id) for e in entries)
-            want = sorted((v["service_id"], round(-v["quantity"], 6), v["date"], v["product_id"]) for v in wanted)
+            want = sorted(
+                (
+                    v["service_id"],
+                    round(-v["quantity"], 6),
+                    Card.browse(v["service_id"])._get_accounting_date(v["date"]),
+                    v["product_id"],
+                )
+                for v in wanted
+            )
             if have != want:
                 to_reverse |= entries
                 to_post.extend(wanted)

@@ -237,7 +237,7 @@ class PrepaidLedgerEntry(models.Model):
                     card=card.display_name,
                 )
             )
-        date = fields.Date.to_date(vals.get("date")) or fields.Date.context_today(self)
+        date = card._get_accounting_date(fields.Date.to_date(vals.get("date")) or fields.Date.context_today(self))
         vals["date"] = date
         currency = env["res.currency"].browse(vals.pop("currency_id", False))
         if currency and currency != card.currency_id:

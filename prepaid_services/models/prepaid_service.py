@@ -466,6 +466,16 @@ class PrepaidService(models.Model):
                 "SELECT id FROM prepaid_service WHERE id IN %s ORDER BY id FOR UPDATE", [tuple(self.ids)]
             )
 
+    def _get_accounting_date(self, date):
+        """The date a ledger entry and its journal entry share: the first open day when date is locked.
+
+        One rule for both, so that a locked month's ledger and general ledger never change.
+        """
+        self.ensure_one()
+        company = self.company_id
+        lock_dates = company._get_violated_lock_dates(date, False, company.prepaid_journal_id)
+        return lock_dates[-1][0] + relativedelta(days=1) if lock_dates else date
+
     def _get_unit_rounding(self):
         self.ensure_one()
         if self.service_type == "amount":
@@ -590,9 +600,7 @@ class PrepaidService(models.Model):
                     "Set the recognition journal of %(company)s in Settings > Prepaid Services.", company=company.name
                 )
             )
-        lock_dates = company._get_violated_lock_dates(date, False, journal)
-        if lock_dates:
-            date = lock_dates[-1][0] + relativedelta(days=1)
+        date = self._get_accounting_date(date)
 
         def line(account, debit, credit):
             return Command.create(
@@ -847,7 +855,8 @@ class PrepaidService(models.Model):
             {
                 "service_id": inflow.service_id.id,
                 "entry_type": "expiry",
-                "date": inflow.valid_until + relativedelta(days=1),
+                # the right lapsed on its last valid day: the breakage belongs to that period
+                "date": inflow.valid_until,
                 "apply_to_entry_id": inflow.id,
                 "expire_remaining": True,
                 "product_id": inflow.product_id.id,
@@ -1155,7 +1164,7 @@ class PrepaidService(models.Model):
                             {
                                 "service_id": card.id,
                                 "entry_type": "expiry",
-                                "date": period.date_end + relativedelta(days=1),
+                                "date": period.date_end,
                                 "quantity": -excess,
                                 "apply_to_entry_id": lot.id,
                                 "product_id": lot.product_id.id,

@@ -1,4 +1,5 @@
 from . import (
+    test_accounting_dates,
     test_accounting_topup,
     test_alerts_reporting,
     test_concurrency,

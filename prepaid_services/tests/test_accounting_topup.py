@@ -186,7 +186,7 @@ class TestAccountingTopup(PrepaidSaleCommon):
         card, _invoice = self._sell(self.block_product, 1000.0)
         self.company.sudo().fiscalyear_lock_date = date(2026, 3, 31)
         usage = self._use(card, 1, date(2026, 3, 10))
-        self.assertEqual(usage.date, date(2026, 3, 10))
+        self.assertEqual(usage.date, date(2026, 4, 1), "the ledger entry shares its journal entry's date")
         self.assertEqual(usage.move_id.date, date(2026, 4, 1))
         self.assertDeferredRevenueTies()
 

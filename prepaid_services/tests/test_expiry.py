@@ -36,12 +36,12 @@ class TestExpiry(PrepaidCommon):
 
         self.assertEqual(len(expiry), 1)
         self.assertEqual(
-            (expiry.entry_type, expiry.quantity, expiry.value, expiry.date), ("expiry", -6.0, -600.0, date(2026, 4, 1))
+            (expiry.entry_type, expiry.quantity, expiry.value, expiry.date), ("expiry", -6.0, -600.0, date(2026, 3, 31))
         )
         self.assertEqual(expiry.outflow_application_ids.inflow_id, lot_a)
         self.assertEqual((lot_a.remaining_quantity, lot_b.remaining_quantity), (0.0, 10.0))
         self.assertMoveLines(expiry.move_id, self._breakage(card, 600.0))
-        self.assertEqual(expiry.move_id.date, date(2026, 4, 1))
+        self.assertEqual(expiry.move_id.date, date(2026, 3, 31), "breakage in the month the right lapsed")
         self.assertEqual((card.quantity_expired, card.quantity_outstanding), (6.0, 10.0))
         self.assertEqual(card.next_expiry_date, date(2026, 12, 31))
         self.env.cr.flush()

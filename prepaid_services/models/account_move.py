@@ -131,10 +131,13 @@ class AccountMove(models.Model):
         credit_lines = self.line_ids.filtered(lambda line: line._is_prepaid_credit_line())
         # a credit note of an invoice that paid with prepaid credit gives that credit back
         restored = credit_lines.filtered(lambda line: line.move_id.move_type == "out_refund")
-        if restored:
-            restored._prepaid_origin_usage()._reverse_entries(
-                date=fields.Date.context_today(self), description=self.env._("Credit note")
+        for credit_note in restored.move_id:
+            lines = restored.filtered(lambda line, move=credit_note: line.move_id == move)
+            given_back = lines._prepaid_origin_usage()._reverse_entries(
+                date=credit_note.date, description=self.env._("Credit note %s", credit_note.name)
             )
+            # each reversal follows its usage, one usage per credit note line
+            given_back._prepaid_settle_document_difference(list(lines))
         usage_vals = [
             line._prepaid_prepare_entry_vals("usage")
             for line in credit_lines.filtered(lambda line: line.move_id.move_type == "out_invoice")
@@ -159,6 +162,32 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Prepaid credit on invoices
     # ------------------------------------------------------------------
+    def _prepaid_get_revenue_split(self, amount):
+        """[(income account, part)] of amount, pro rata the revenue of this document's paid lines."""
+        self.ensure_one()
+        currency = self.company_id.currency_id
+        by_account = defaultdict(float)
+        for line in self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product" and not line.prepaid_service_id
+        ):
+            by_account[line.account_id] += line.balance
+        total = sum(by_account.values())
+        if currency.is_zero(total):
+            raise UserError(
+                self.env._(
+                    "%(move)s pays with prepaid credit but has no line whose revenue the credit pays.",
+                    move=self.display_name,
+                )
+            )
+        split, rest = [], amount
+        accounts = list(by_account)
+        for account in accounts[:-1]:
+            part = currency.round(amount * by_account[account] / total)
+            split.append((account, part))
+            rest -= part
+        split.append((accounts[-1], currency.round(rest)))
+        return split
+
     def _prepaid_get_available_cards(self):
         """Open money cards of the customer that can pay this invoice, in drawdown order."""
         self.ensure_one()

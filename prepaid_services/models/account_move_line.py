@@ -183,20 +183,52 @@ class AccountMoveLine(models.Model):
             vals.update(amount=self.price_subtotal, value=-self.balance)
             if self.prepaid_valid_until or self.prepaid_period_id:
                 vals["valid_until"] = self.prepaid_valid_until
+            elif self.product_id.prepaid_validity_interval:
+                # each lot lasts as long as the product sold says; the card's rule is the fallback
+                vals["valid_until"] = self.product_id.product_tmpl_id._get_prepaid_valid_until(move.date)
         elif entry_type == "refund":
-            origin = (
-                self.env["prepaid.ledger.entry"]
-                .sudo()
-                .search(
-                    [
-                        ("invoice_line_id", "in", move.reversed_entry_id.line_ids.ids),
-                        ("service_id", "=", card.id),
-                        ("is_inflow", "=", True),
-                        ("reversal_entry_ids", "=", False),
-                    ],
-                    limit=1,
-                )
-            )
+            origin = self._prepaid_origin_topup()
             if origin:
                 vals["apply_to_entry_id"] = origin.id
+                # a line in units of the product cannot always say what is left (0.4375 units of 20 h
+                # round to 0.44 = 8.8 h): within one step of the line's rounding, refund exactly what is left
+                step = self.product_id._get_prepaid_quantity(
+                    10 ** -self.env["decimal.precision"].precision_get("Product Unit"), self.product_uom_id
+                )
+                excess = quantity - origin.remaining_quantity
+                if not self.prepaid_quantity and 0 < excess <= step + 1e-9:
+                    vals["quantity"] = -origin.remaining_quantity
         return vals
+
+    def _prepaid_origin_topup(self):
+        """The top-up lot this credit note line refunds: the one of its own line on the original invoice.
+
+        Lines of the credit note and of the invoice are paired by card, product and price, in order, so that
+        each credit note line of a two-line top-up refunds its own lot.
+        """
+        self.ensure_one()
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        lots = Entry.search(
+            [
+                ("invoice_line_id", "in", self.move_id.reversed_entry_id.line_ids.ids),
+                ("service_id", "=", self.prepaid_service_id.id),
+                ("is_inflow", "=", True),
+                ("reversal_entry_ids", "=", False),
+            ],
+            order="id",
+        )
+        if len(lots) <= 1:
+            return lots
+        siblings = self.move_id.invoice_line_ids.filtered(
+            lambda line: line.prepaid_service_id == self.prepaid_service_id and line.product_id == self.product_id
+        ).sorted("sequence")
+        candidates = lots.filtered(lambda lot: lot.invoice_line_id.product_id == self.product_id) or lots
+        same_price = candidates.filtered(
+            lambda lot: not self.currency_id.compare_amounts(lot.invoice_line_id.price_unit, self.price_unit)
+        )
+        ordered = list(same_price) + [lot for lot in candidates if lot not in same_price]
+        same_price_siblings = siblings.filtered(
+            lambda line: not self.currency_id.compare_amounts(line.price_unit, self.price_unit)
+        )
+        position = list(same_price_siblings).index(self) if self in same_price_siblings else 0
+        return ordered[min(position, len(ordered) - 1)]

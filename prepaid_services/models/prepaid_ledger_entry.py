@@ -215,7 +215,9 @@ class PrepaidLedgerEntry(models.Model):
         allocator.settle_pending(entries)
         allocator.commit()
         entries._create_value_moves(allocator, posting_info)
-        cards._check_low_balance_alerts()  # allocator.commit()'s bulk_update dropped the old balances
+        # alerts fire on consumption only: a refund or a closing expiry is no reason to ask for a top-up
+        consumed = entries.filtered(lambda e: e.entry_type == "usage" and not e.reversed_entry_id).service_id
+        cards._check_low_balance_alerts(consumed)  # allocator.commit()'s bulk_update dropped the old balances
         return entries
 
     @api.model
@@ -460,39 +462,52 @@ class PrepaidLedgerEntry(models.Model):
         bulk_update(self.env["prepaid.ledger.entry"], ["move_id"], links)
         allocator.flush_move_links()
 
-    def _prepaid_settle_document_difference(self):
+    def _prepaid_settle_document_difference(self, document_lines=None):
         """Post what the document's deferred revenue line and the lots' value disagree on.
 
-        A credit note (or an invoice paying with prepaid credit) moves deferred revenue at its own price
-        and rate; the ledger releases the value of the lots it consumed. Deferred revenue is not
-        revalued, so the difference goes to exchange gain/loss (foreign currency) or breakage.
+        A document moves deferred revenue at its own price and rate; the ledger releases (or gives back)
+        the value of the lots. Deferred revenue is non-monetary (IFRIC 22): credit used on an invoice, or
+        given back by its credit note, recognises the lots' value, so the difference corrects the revenue
+        of the document's lines. Only money going back to the customer (a refund of a top-up) has an
+        exchange difference (foreign currency) or a breakage difference (same currency).
+
+        document_lines: the document line of each entry, when it is not the entry's own invoice line
+        (a credit note giving back credit reverses the usage of the original invoice's line).
         """
+        document_lines = document_lines or [entry.invoice_line_id for entry in self]
         specs = []
-        for entry in self.filtered("invoice_line_id"):
-            line = entry.invoice_line_id
+        for entry, line in zip(self, document_lines, strict=True):
+            if not line:
+                continue
             company = entry.company_id
             difference = entry.value + line.balance
             if company.currency_id.is_zero(difference):
                 continue
-            if line.currency_id != company.currency_id:
+            origin = entry.reversed_entry_id or entry
+            card = entry.service_id
+            if origin.entry_type == "usage":
+                split = line.move_id._prepaid_get_revenue_split(difference)
+            elif line.currency_id != company.currency_id:
                 account = (
                     company.expense_currency_exchange_account_id
                     if difference > 0
                     else company.income_currency_exchange_account_id
                 )
+                split = [(account, difference)]
             else:
-                account = company.prepaid_breakage_account_id
-            specs.append(
-                entry.service_id._prepare_journal_entry_vals(
-                    amount=-difference,
-                    debit_account=company.prepaid_deferred_account_id,
-                    credit_account=account,
-                    ref=self.env._("%s (difference with the lots consumed)", entry._get_move_ref()),
-                    date=entry.date,
-                    analytic_distribution=entry.service_id._get_analytic_distribution(),
-                    entry=entry,
+                split = [(company.prepaid_breakage_account_id, difference)]
+            for account, part in split:
+                specs.append(
+                    card._prepare_journal_entry_vals(
+                        amount=-part,
+                        debit_account=company.prepaid_deferred_account_id,
+                        credit_account=account,
+                        ref=self.env._("%s (difference with the lots consumed)", entry._get_move_ref()),
+                        date=entry.date,
+                        analytic_distribution=card._get_analytic_distribution(),
+                        entry=entry,
+                    )
                 )
-            )
         if specs:
             self.env["prepaid.service"]._create_journal_entries(specs)
 

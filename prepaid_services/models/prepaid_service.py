@@ -1248,11 +1248,17 @@ class PrepaidService(models.Model):
             if template and card.partner_id.email:
                 card.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
-    def _check_low_balance_alerts(self):
-        """Alert once when a card crosses its low-balance threshold; re-arm when it is topped up again."""
+    def _check_low_balance_alerts(self, consumed=None):
+        """Alert once when consumption takes a card to its low-balance threshold; re-arm when it is topped up.
+
+        consumed: the cards that were consumed (default: all); only they may alert.
+        """
+        consumed = self if consumed is None else consumed
         # cards without a threshold and not alerted are done without reading their new balance
         watched = self.filtered(lambda c: c.low_balance_threshold > 0 or c.low_balance_alerted)
-        crossing = watched.filtered(lambda c: c.is_low_balance and not c.low_balance_alerted and not c.closed)
+        crossing = watched.filtered(
+            lambda c: c in consumed and c.is_low_balance and not c.low_balance_alerted and not c.closed
+        )
         rearmed = watched.filtered(lambda c: c.low_balance_alerted and not c.is_low_balance)
         with service_scope():
             if rearmed:

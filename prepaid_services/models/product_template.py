@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -53,6 +55,14 @@ class ProductTemplate(models.Model):
         if self.prepaid_ok:
             self.type = "service"
             self.invoice_policy = "order"
+
+    def _get_prepaid_valid_until(self, from_date):
+        """Last day the credit of a sale of this product made on from_date can be used (False: unlimited)."""
+        self.ensure_one()
+        if not self.prepaid_validity_interval:
+            return False
+        delta = relativedelta(**{self.prepaid_validity_unit or "months": self.prepaid_validity_interval})
+        return from_date + delta - relativedelta(days=1)
 
     def _get_prepaid_card_vals(self):
         """Vals of the prepaid service a sale of this product opens."""

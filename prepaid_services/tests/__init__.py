@@ -16,5 +16,6 @@ from . import (
     test_statement,
     test_timesheet_app_context,
     test_timesheet_consumption,
+    test_topup_lots,
     test_tour,
 )

@@ -111,8 +111,9 @@ class TestInvoiceCredit(PrepaidSaleCommon):
         self.assertBalancesMatchLedger(card)
         self.assertDeferredRevenueTies()
 
-    def test_foreign_currency_credit_releases_the_lot_value_and_books_the_rate_difference(self):
-        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0), ("2026-03-01", 1.0)])
+    def test_foreign_currency_credit_recognises_the_lot_value_not_todays_rate(self):
+        """IFRIC 22: deferred revenue is not revalued; the revenue of credit used is the lots' value."""
+        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0), ("2026-03-01", 1.0), ("2026-04-01", 4.0)])
         card, _topup = self._sell(self.balance_product, 1000.0, currency=eur, on_date="2026-01-15")
         invoice = self._create_invoice(
             invoice_date="2026-03-15",
@@ -131,7 +132,7 @@ class TestInvoiceCredit(PrepaidSaleCommon):
             difference,
             [
                 {
-                    "account_id": self.company.expense_currency_exchange_account_id,
+                    "account_id": self.income_account,
                     "debit": 50.0,
                     "credit": 0.0,
                     "analytic_distribution": {str(card.analytic_account_id.id): 100},
@@ -139,7 +140,38 @@ class TestInvoiceCredit(PrepaidSaleCommon):
                 {"account_id": self.deferred_account, "debit": 0.0, "credit": 50.0},
             ],
         )
+        revenue = sum(
+            self.env["account.move.line"]
+            .search([("account_id", "=", self.income_account.id), ("move_id", "in", (invoice | difference).ids)])
+            .mapped("balance")
+        )
+        self.assertAlmostEqual(revenue, -50.0, msg="revenue = value at receipt, no exchange difference")
         self.assertEqual(card.value_outstanding, 450.0)
+        self.assertDeferredRevenueTies()
+
+        # its credit note at yet another rate gives back the lots' value, not the credit note's
+        credit_note = self._reverse_invoice(invoice, post=True, date="2026-04-15")
+        restored = card.entry_ids.filtered(lambda e: e.reversed_entry_id == usage)
+        self.assertEqual((restored.amount, restored.value), (100.0, 50.0))
+        note_difference = self.env["account.move"].search([("prepaid_entry_id", "=", restored.id)])
+        self.assertMoveLines(
+            note_difference,
+            [
+                {
+                    "account_id": self.income_account,
+                    "debit": 25.0,
+                    "credit": 0.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
+                {"account_id": self.deferred_account, "debit": 0.0, "credit": 25.0},
+            ],
+        )
+        self.assertEqual((restored.date, note_difference.date), (credit_note.date, credit_note.date))
+        self.assertEqual(
+            credit_note.line_ids.filtered(lambda line: line.account_id == self.deferred_account).credit, 25.0
+        )
+        self.assertEqual((card.amount_outstanding, card.value_outstanding), (1000.0, 500.0))
+        self.assertBalancesMatchLedger(card)
         self.assertDeferredRevenueTies()
 
     def test_quantity_cards_cannot_pay_invoices(self):

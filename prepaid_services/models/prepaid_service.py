@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare
 
@@ -649,71 +649,13 @@ class PrepaidService(models.Model):
             moves.action_post()
         return self.env["account.move"].browse(moves.ids)
 
-    def _get_deferred_balances(self):
-        """Balance (credit - debit) of the deferred revenue account moved for each card, by card id."""
-        result = dict.fromkeys(self.ids, 0.0)
-        for company in self.company_id:
-            account = company.prepaid_deferred_account_id
-            if not account:
-                continue
-            groups = (
-                self.env["account.move.line"]
-                .sudo()
-                ._read_group(
-                    [
-                        ("prepaid_service_id", "in", self.filtered(lambda c, co=company: c.company_id == co).ids),
-                        ("account_id", "=", account.id),
-                        ("parent_state", "=", "posted"),
-                    ],
-                    ["prepaid_service_id"],
-                    ["balance:sum"],
-                )
-            )
-            for card, balance in groups:
-                result[card.id] = -balance
-        return result
-
     @api.model
     def _check_deferred_revenue(self, companies=None):
-        """Integrity check: per company, deferred revenue moved by this module vs open top-ups.
+        """Integrity check: the companies whose deferred revenue does not tie, with what explains it.
 
-        Returns {company: {"account": balance, "ledger": value, "cards": {card: (account, ledger)}}}
-        for every company where they differ; empty when everything ties.
+        See prepaid.deferred.revenue.check._get_check_values(); empty when everything ties.
         """
-        companies = companies or self.env.companies
-        cards = self.sudo().search([("company_id", "in", companies.ids)])
-        balances = cards._get_deferred_balances()
-        open_values = dict(
-            self.env["prepaid.ledger.entry"]
-            .sudo()
-            ._read_group(
-                [("service_id", "in", cards.ids), ("is_inflow", "=", True)],
-                ["service_id"],
-                ["remaining_value:sum"],
-            )
-        )
-        awaiting = dict(
-            self.env["prepaid.ledger.application"]
-            .sudo()
-            ._read_group(
-                [("service_id", "in", cards.ids), *self._get_awaiting_recognition_domain()],
-                ["service_id"],
-                ["value:sum"],
-            )
-        )
-        report = {}
-        for card in cards:
-            account_balance = balances.get(card.id, 0.0)
-            # consumption waiting for its daily summary is still on the deferred revenue account
-            ledger_value = open_values.get(card, 0.0) + awaiting.get(card, 0.0)
-            if card.company_currency_id.compare_amounts(account_balance, ledger_value):
-                company_report = report.setdefault(card.company_id, {"account": 0.0, "ledger": 0.0, "cards": {}})
-                company_report["cards"][card] = (account_balance, ledger_value)
-        for company, company_report in report.items():
-            company_cards = cards.filtered(lambda c, co=company: c.company_id == co)
-            company_report["account"] = sum(balances.get(c.id, 0.0) for c in company_cards)
-            company_report["ledger"] = sum(open_values.get(c, 0.0) + awaiting.get(c, 0.0) for c in company_cards)
-        return report
+        return self.env["prepaid.deferred.revenue.check"]._get_differences(companies or self.env.companies)
 
     @api.model
     def _get_awaiting_recognition_domain(self):
@@ -790,37 +732,15 @@ class PrepaidService(models.Model):
         return moves
 
     def action_check_deferred_revenue(self):
-        """Server action: tell the accountant whether deferred revenue ties with the open top-ups."""
-        report = self._check_deferred_revenue(self.company_id or self.env.companies)
-        if not report:
-            message = self.env._("Deferred revenue ties with the open top-ups of every prepaid service.")
-            notif_type = "success"
-        else:
-            lines = []
-            for company, data in report.items():
-                lines.append(
-                    self.env._(
-                        "%(company)s: account %(account)s, open top-ups %(ledger)s",
-                        company=company.name,
-                        account=data["account"],
-                        ledger=data["ledger"],
-                    )
-                )
-                lines.extend(
-                    f"  {card.name}: {account:.2f} / {ledger:.2f}" for card, (account, ledger) in data["cards"].items()
-                )
-            message = "\n".join(lines)
-            notif_type = "danger"
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Check Deferred Revenue"),
-                "message": message,
-                "type": notif_type,
-                "sticky": bool(report),
-            },
-        }
+        """Server action and menu: the deferred revenue integrity check of the companies the user works in.
+
+        The check reads the whole deferred revenue account (the company's total, every customer's cards);
+        like every public method it is an RPC endpoint, so it checks the caller itself.
+        """
+        if not (self.env.su or self.env.user.has_group("prepaid_services.group_prepaid_manager")):
+            raise AccessError(self.env._("Only prepaid services managers can check the deferred revenue."))
+        companies = (self.company_id & self.env.companies) or self.env.companies
+        return self.env["prepaid.deferred.revenue.check"]._action_check(companies)
 
     # ------------------------------------------------------------------
     # Expiry

@@ -1,1 +1,1 @@
-from . import prepaid_statement
+from . import prepaid_deferred_revenue, prepaid_statement

@@ -4,6 +4,7 @@ from . import (
     test_alerts_reporting,
     test_concurrency,
     test_expiry,
+    test_integrity_check,
     test_invoice_credit,
     test_ledger_fifo,
     test_ledger_integrity,

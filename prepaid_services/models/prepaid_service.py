@@ -472,7 +472,8 @@ class PrepaidService(models.Model):
         One rule for both, so that a locked month's ledger and general ledger never change.
         """
         self.ensure_one()
-        company = self.company_id
+        # sudo: a technician logging time reads no journals, but the lock dates of its journal apply to its work
+        company = self.company_id.sudo()
         lock_dates = company._get_violated_lock_dates(date, False, company.prepaid_journal_id)
         return lock_dates[-1][0] + relativedelta(days=1) if lock_dates else date
 

@@ -21,8 +21,8 @@ class ProductProduct(models.Model):
                 self.env._(
                     "%(product)s credits %(unit)s but the prepaid service %(card)s counts %(card_unit)s, and "
                     "%(unit)s cannot be converted into %(card_unit)s. Top up %(card)s with a product that credits "
-                    "%(card_unit)s (or a unit defined from it, such as Days for Hours), or sell %(product)s on a "
-                    "new card by leaving the prepaid service empty.",
+                    "%(card_unit)s or a unit convertible to it (such as Days for Hours), or sell %(product)s on a "
+                    "new card (leave the prepaid service empty).",
                     product=self.display_name,
                     unit=credited.name,
                     card=card.display_name,

@@ -716,6 +716,7 @@ class PrepaidService(models.Model):
         """Post one recognition entry per card and day for consumption summarised daily.
 
         Takes whole days only (before today, or up to the given date), so a day is summarised once.
+        A card whose entry cannot be posted (no income account) is skipped with an activity; the others post.
         """
         up_to = up_to or fields.Date.context_today(self) - relativedelta(days=1)
         Application = self.env["prepaid.ledger.application"].sudo()
@@ -725,6 +726,37 @@ class PrepaidService(models.Model):
         applications = applications.filtered(lambda a: a.outflow_id._is_summarised_daily())
         if not applications:
             return self.env["account.move"]
+        app_ids_by_card = defaultdict(list)
+        for app in applications:
+            app_ids_by_card[app.service_id.id].append(app.id)
+        cards = self.sudo().browse(list(app_ids_by_card))
+
+        def step(batch):
+            return self._post_daily_recognition(
+                Application.browse([app_id for card in batch for app_id in app_ids_by_card[card.id]])
+            )
+
+        results, failed = cards._run_isolated(
+            step,
+            self.env._("Prepaid: daily revenue recognition failed"),
+            self.env._(
+                "The daily revenue recognition of this prepaid service could not be posted: its consumption stays "
+                "on the deferred revenue account until it is."
+            ),
+        )
+        moves = self.env["account.move"].union(*results)
+        _logger.info(
+            "Prepaid daily recognition: %s cards recognised in %s journal entries, %s cards skipped",
+            len(cards) - len(failed),
+            len(moves),
+            len(failed),
+        )
+        return moves
+
+    @api.model
+    def _post_daily_recognition(self, applications):
+        """Post the daily summary entries of these applications: one per card and day."""
+        Application = self.env["prepaid.ledger.application"].sudo()
         groups = defaultdict(lambda: defaultdict(float))
         apps_by_key = defaultdict(list)
         for app in applications:
@@ -877,22 +909,46 @@ class PrepaidService(models.Model):
 
     @api.model
     def _cron_expire_residuals(self, batch_size=1000):
-        """Daily: expire residuals of every company, in committed batches."""
+        """Daily: expire residuals of every company, in committed batches.
+
+        A card that cannot be expired (its company has no breakage account...) is skipped with an activity
+        for its responsible; the other cards and companies expire.
+        """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         cards = self.sudo().with_context(active_test=False)
-        # straight-line value is earned before what is left of it can lapse
-        cards.search([("accrual", "=", "periodic"), ("recognition_method", "!=", "usage")])._recognise_straight_line(
-            fields.Date.context_today(self)
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        today = fields.Date.context_today(self)
+        summary = self.env._("Prepaid: expiry failed")
+        what = self.env._(
+            "The scheduled expiry could not release the lapsed balances of this prepaid service: they stay on the "
+            "deferred revenue account until it can."
         )
+        # straight-line value is earned before what is left of it can lapse
+        straight_line = cards.search([("accrual", "=", "periodic"), ("recognition_method", "!=", "usage")])
+        _results, skipped = straight_line._run_isolated(
+            lambda batch: batch._recognise_straight_line(today), summary, what
+        )
+        expired = 0
         for _batch in range(10000):
-            inflows = cards.browse()._get_expirable_inflows(limit=batch_size)
+            domain = cards.browse()._get_expirable_domain(today) & Domain("service_id", "not in", skipped.ids)
+            inflows = Entry.search(domain, order="service_id, valid_until, id", limit=batch_size)
             if not inflows:
                 break
-            cards._expire_residuals(inflows=inflows)
+
+            def step(batch, inflows=inflows):
+                batch_ids = set(batch.ids)
+                return batch._expire_residuals(inflows=inflows.filtered(lambda i: i.service_id.id in batch_ids))
+
+            results, failed = inflows.service_id._run_isolated(step, summary, what)
+            skipped |= failed
+            expired += sum(len(entries) for entries in results)
             if in_cron:
-                remaining = self.env["prepaid.ledger.entry"].sudo().search_count(cards._get_expirable_domain())
+                remaining = Entry.search_count(
+                    cards.browse()._get_expirable_domain(today) & Domain("service_id", "not in", skipped.ids)
+                )
                 if not self.env["ir.cron"]._commit_progress(len(inflows), remaining=remaining):
                     break
+        _logger.info("Prepaid expiry: %s top-ups expired, %s cards skipped", expired, len(skipped))
         return True
 
     def action_expire_residuals(self):
@@ -1033,15 +1089,35 @@ class PrepaidService(models.Model):
     def _cron_periodic_invoicing(self, today=None):
         """Invoice every due period of every periodic card exactly once; close ended periods.
 
-        A catch-up of many periods waits for a manager (see _invoice_due_periods).
+        Card by card in savepoints: a card whose invoice cannot be posted is rolled back, skipped and given an
+        activity; a catch-up of many periods waits for a manager (see _invoice_due_periods).
         """
         today = today or fields.Date.context_today(self)
         cards = self.sudo().search([("accrual", "=", "periodic"), ("closed", "=", False)])
-        invoices, held = cards._invoice_due_periods(today)
-        cards._recognise_straight_line(today)
-        cards._close_ended_periods(today)
+
+        def step(batch):
+            invoices, held = batch._invoice_due_periods(today)
+            batch._recognise_straight_line(today)
+            batch._close_ended_periods(today)
+            return invoices, held
+
+        results, failed = cards._run_isolated(
+            step,
+            self.env._("Prepaid: periodic invoicing failed"),
+            self.env._(
+                "The scheduled periodic invoicing could not process this prepaid service (period invoices, "
+                "straight-line recognition, period end): nothing of it was posted."
+            ),
+        )
+        invoices = self.env["account.move"].union(*(invoices for invoices, _held in results))
+        held = self.union(*(held for _invoices, held in results))
         _logger.info(
-            "Prepaid periodic invoicing: %s invoices, %s catch-ups awaiting a manager", len(invoices), len(held)
+            "Prepaid periodic invoicing: %s cards processed, %s invoices, %s catch-ups awaiting a manager, "
+            "%s cards skipped",
+            len(cards) - len(failed),
+            len(invoices),
+            len(held),
+            len(failed),
         )
         return invoices
 
@@ -1347,8 +1423,51 @@ class PrepaidService(models.Model):
         self.write({"closed": True})
 
     # ------------------------------------------------------------------
-    # Scheduled actions: activities about a card's problems
+    # Scheduled actions: one card that fails does not stop the others
     # ------------------------------------------------------------------
+    def _run_isolated(self, step, summary, what):
+        """Run step(cards) for these cards in savepoints; returns (what step returned per batch, failed cards).
+
+        The cards go in one batch; a batch that fails is rolled back, split in two and run again, down to
+        the cards at fault, which are skipped with an activity for their responsible (summary: the problem,
+        what: what was not done). A card that goes through closes its activity for the same problem.
+        """
+        results = []
+        errors = {}
+
+        def run(batch):
+            try:
+                with self.env.cr.savepoint():
+                    result = step(batch)
+            except UserError as error:
+                if len(batch) == 1:
+                    errors[batch.id] = error.args[0] if error.args else str(error)
+                    return
+                half = len(batch) // 2
+                run(batch[:half])
+                run(batch[half:])
+            else:
+                results.append(result)
+
+        cards = self.sorted(lambda c: (c.company_id.id, c.id))
+        if cards:
+            run(cards)
+        failed = self.browse(list(errors))
+        advice = self.env._(
+            "Correct the cause above: the next run tries again, and marks this activity done when it goes through."
+        )
+        failed._schedule_problem_activity(
+            summary,
+            {
+                card_id: Markup("<p>%s</p><p>%s</p><p>%s</p>") % (what, error, advice)
+                for card_id, error in errors.items()
+            },
+        )
+        (cards - failed)._close_problem_activities(summary, self.env._("The next run went through."))
+        for card_id, error in errors.items():
+            _logger.info("Prepaid card %s skipped (%s): %s", card_id, summary, error)
+        return results, failed
+
     def _schedule_problem_activity(self, summary, notes):
         """A to-do about a problem for each card's responsible (or the administrator), once per card and problem.
 

@@ -162,11 +162,14 @@ class AccountMoveLine(models.Model):
         if entry_type == "usage":
             quantity = -self.price_subtotal
         elif self.prepaid_quantity:
+            # already in the card's unit; the product must still credit a unit the card can count
+            if self.product_id:
+                self.product_id._check_prepaid_uom(card)
             quantity = self.prepaid_quantity
         elif card.service_type == "amount":
             quantity = self.price_subtotal
         else:
-            quantity = self.product_id._get_prepaid_quantity(self.quantity, self.product_uom_id)
+            quantity = self.product_id._get_prepaid_quantity(self.quantity, self.product_uom_id, card=card)
         vals = {
             "service_id": card.id,
             "entry_type": entry_type,

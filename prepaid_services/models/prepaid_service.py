@@ -1,3 +1,4 @@
+import logging
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
@@ -10,8 +11,14 @@ from odoo.tools import float_compare
 
 from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update, clean_env, in_service_scope, service_scope
 
+_logger = logging.getLogger(__name__)
+
 # Written only by the module's own code (posting service, alerts): never by a client, whatever it sends
 SERVICE_ONLY_FIELDS = BALANCE_FIELDS | {"low_balance_alerted", "expiry_alerted_date"}
+# More periods than this due at once is a catch-up (a start date typed 2016 for 2026): a manager confirms it
+PERIODIC_CATCH_UP_LIMIT = 3
+# Guard of the period walk: a hundred years of monthly periods
+PERIODIC_MAX_PERIODS = 1200
 
 
 class PrepaidService(models.Model):
@@ -673,6 +680,7 @@ class PrepaidService(models.Model):
         """Post one recognition entry per card and day for consumption summarised daily.
 
         Takes whole days only (before today, or up to the given date), so a day is summarised once.
+        A card whose entry cannot be posted (no income account) is skipped with an activity; the others post.
         """
         up_to = up_to or fields.Date.context_today(self) - relativedelta(days=1)
         Application = self.env["prepaid.ledger.application"].sudo()
@@ -682,6 +690,37 @@ class PrepaidService(models.Model):
         applications = applications.filtered(lambda a: a.outflow_id._is_summarised_daily())
         if not applications:
             return self.env["account.move"]
+        app_ids_by_card = defaultdict(list)
+        for app in applications:
+            app_ids_by_card[app.service_id.id].append(app.id)
+        cards = self.sudo().browse(list(app_ids_by_card))
+
+        def step(batch):
+            return self._post_daily_recognition(
+                Application.browse([app_id for card in batch for app_id in app_ids_by_card[card.id]])
+            )
+
+        results, failed = cards._run_isolated(
+            step,
+            self.env._("Prepaid: daily revenue recognition failed"),
+            self.env._(
+                "The daily revenue recognition of this prepaid service could not be posted: its consumption stays "
+                "on the deferred revenue account until it is."
+            ),
+        )
+        moves = self.env["account.move"].union(*results)
+        _logger.info(
+            "Prepaid daily recognition: %s cards recognised in %s journal entries, %s cards skipped",
+            len(cards) - len(failed),
+            len(moves),
+            len(failed),
+        )
+        return moves
+
+    @api.model
+    def _post_daily_recognition(self, applications):
+        """Post the daily summary entries of these applications: one per card and day."""
+        Application = self.env["prepaid.ledger.application"].sudo()
         groups = defaultdict(lambda: defaultdict(float))
         apps_by_key = defaultdict(list)
         for app in applications:
@@ -813,22 +852,46 @@ class PrepaidService(models.Model):
 
     @api.model
     def _cron_expire_residuals(self, batch_size=1000):
-        """Daily: expire residuals of every company, in committed batches."""
+        """Daily: expire residuals of every company, in committed batches.
+
+        A card that cannot be expired (its company has no breakage account...) is skipped with an activity
+        for its responsible; the other cards and companies expire.
+        """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         cards = self.sudo().with_context(active_test=False)
-        # straight-line value is earned before what is left of it can lapse
-        cards.search([("accrual", "=", "periodic"), ("recognition_method", "!=", "usage")])._recognise_straight_line(
-            fields.Date.context_today(self)
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        today = fields.Date.context_today(self)
+        summary = self.env._("Prepaid: expiry failed")
+        what = self.env._(
+            "The scheduled expiry could not release the lapsed balances of this prepaid service: they stay on the "
+            "deferred revenue account until it can."
         )
+        # straight-line value is earned before what is left of it can lapse
+        straight_line = cards.search([("accrual", "=", "periodic"), ("recognition_method", "!=", "usage")])
+        _results, skipped = straight_line._run_isolated(
+            lambda batch: batch._recognise_straight_line(today), summary, what
+        )
+        expired = 0
         for _batch in range(10000):
-            inflows = cards.browse()._get_expirable_inflows(limit=batch_size)
+            domain = cards.browse()._get_expirable_domain(today) & Domain("service_id", "not in", skipped.ids)
+            inflows = Entry.search(domain, order="service_id, valid_until, id", limit=batch_size)
             if not inflows:
                 break
-            cards._expire_residuals(inflows=inflows)
+
+            def step(batch, inflows=inflows):
+                batch_ids = set(batch.ids)
+                return batch._expire_residuals(inflows=inflows.filtered(lambda i: i.service_id.id in batch_ids))
+
+            results, failed = inflows.service_id._run_isolated(step, summary, what)
+            skipped |= failed
+            expired += sum(len(entries) for entries in results)
             if in_cron:
-                remaining = self.env["prepaid.ledger.entry"].sudo().search_count(cards._get_expirable_domain())
+                remaining = Entry.search_count(
+                    cards.browse()._get_expirable_domain(today) & Domain("service_id", "not in", skipped.ids)
+                )
                 if not self.env["ir.cron"]._commit_progress(len(inflows), remaining=remaining):
                     break
+        _logger.info("Prepaid expiry: %s top-ups expired, %s cards skipped", expired, len(skipped))
         return True
 
     def action_expire_residuals(self):
@@ -847,20 +910,39 @@ class PrepaidService(models.Model):
     # ------------------------------------------------------------------
     # Periodic invoicing
     # ------------------------------------------------------------------
-    def _get_due_periods(self, today):
-        """Period starts of this card due for invoicing on today, oldest first (catches up missed ones)."""
+    def _get_due_periods(self, today, periods=None):
+        """Periods of this card due for invoicing on today, oldest first, as (start, period) pairs.
+
+        period is a period whose invoice was deleted or cancelled: it is invoiced again (once: its new invoice
+        then stands). New periods (period None) start after the last period of the card, whatever Next Period
+        says, so that moving it back into invoiced periods bills nothing twice; moving it forward skips periods.
+        periods: the card's periods, when the caller read them for a batch.
+        """
         self.ensure_one()
-        start = self.next_period_start or self.date_start
-        due = []
-        for _guard in range(120):
+        if periods is None:
+            periods = self.env["prepaid.service.period"].sudo().search([("service_id", "=", self.id)])
+
+        def is_due(start, end):
             if self.date_end and start > self.date_end:
-                break
+                return False
+            return start <= today if self.invoice_in_advance else end < today
+
+        due = [
+            (period.date_start, period)
+            for period in periods.sorted("date_start")
+            if (not period.invoice_id or period.invoice_id.state == "cancel")
+            and is_due(period.date_start, period.date_end)
+        ]
+        start = self.next_period_start or self.date_start
+        last_end = max(periods.mapped("date_end"), default=None)
+        if last_end and start <= last_end:
+            start = last_end + relativedelta(days=1)
+        for _guard in range(PERIODIC_MAX_PERIODS):
             end = self._get_period_end(start)
-            if (self.invoice_in_advance and start <= today) or (not self.invoice_in_advance and end < today):
-                due.append(start)
-                start = end + relativedelta(days=1)
-            else:
+            if not is_due(start, end):
                 break
+            due.append((start, None))
+            start = end + relativedelta(days=1)
         return due
 
     def _get_overage_lines(self, quantity):
@@ -948,49 +1030,179 @@ class PrepaidService(models.Model):
 
     @api.model
     def _cron_periodic_invoicing(self, today=None):
-        """Invoice every due period of every periodic card exactly once; close ended periods."""
+        """Invoice every due period of every periodic card exactly once; close ended periods.
+
+        Card by card in savepoints: a card whose invoice cannot be posted is rolled back, skipped and given an
+        activity; a catch-up of many periods waits for a manager (see _invoice_due_periods).
+        """
         today = today or fields.Date.context_today(self)
         cards = self.sudo().search([("accrual", "=", "periodic"), ("closed", "=", False)])
-        invoices = self.env["account.move"]
-        for card in cards:
-            if not card.period_product_id:
-                continue
-            for start in card._get_due_periods(today):
-                invoices |= card._invoice_period(start)
-        cards._recognise_straight_line(today)
-        cards._close_ended_periods(today)
+
+        def step(batch):
+            invoices, held = batch._invoice_due_periods(today)
+            batch._recognise_straight_line(today)
+            batch._close_ended_periods(today)
+            return invoices, held
+
+        results, failed = cards._run_isolated(
+            step,
+            self.env._("Prepaid: periodic invoicing failed"),
+            self.env._(
+                "The scheduled periodic invoicing could not process this prepaid service (period invoices, "
+                "straight-line recognition, period end): nothing of it was posted."
+            ),
+        )
+        invoices = self.env["account.move"].union(*(invoices for invoices, _held in results))
+        held = self.union(*(held for _invoices, held in results))
+        _logger.info(
+            "Prepaid periodic invoicing: %s cards processed, %s invoices, %s catch-ups awaiting a manager, "
+            "%s cards skipped",
+            len(cards) - len(failed),
+            len(invoices),
+            len(held),
+            len(failed),
+        )
         return invoices
 
-    def _invoice_period(self, start):
-        """Create (and post) the invoice of the period starting at start; once per card and period."""
-        self.ensure_one()
+    def _invoice_due_periods(self, today, confirmed=False):
+        """Invoice the due periods of these cards in one batch; returns (invoices, cards held back).
+
+        More than PERIODIC_CATCH_UP_LIMIT periods due at once is held back unless confirmed: the card's
+        responsible gets an activity and a manager confirms with Invoice Due Periods.
+        """
         Period = self.env["prepaid.service.period"].sudo()
-        if Period.search_count([("service_id", "=", self.id), ("date_start", "=", start)]):
-            return self.env["account.move"]
-        overage = 0.0
-        if self.overdraw_policy == "invoice":
-            pending = (
+        # the screen's context must not reach the invoices (language and companies stay); sudo: the scheduler
+        # or a prepaid manager bills the period whatever their accounting rights
+        Move = clean_env(self.env)["account.move"].sudo()
+        cards = self.filtered(lambda c: c.accrual == "periodic" and not c.closed and c.period_product_id)
+        periods = Period.search([("service_id", "in", cards.ids)])
+        periods.invoice_id.mapped("state")  # one read for every card's invoices
+        period_ids_by_card = defaultdict(list)
+        for period in periods:
+            period_ids_by_card[period.service_id.id].append(period.id)
+        due, held = {}, {}
+        for card in cards:
+            card_due = card._get_due_periods(today, Period.browse(period_ids_by_card[card.id]))
+            if not card_due:
+                continue
+            if len(card_due) > PERIODIC_CATCH_UP_LIMIT and not confirmed:
+                held[card] = card_due
+            else:
+                due[card] = card_due
+        held_cards = self.browse([card.id for card in held])
+        catch_up = self.env._("Prepaid: periodic catch-up to confirm")
+        held_cards._schedule_problem_activity(
+            catch_up,
+            {
+                card.id: Markup("<p>%s</p><p>%s</p>")
+                % (
+                    self.env._(
+                        "%(count)s periods are due since %(date)s: the scheduled action invoices at most "
+                        "%(limit)s at once and has invoiced none of them.",
+                        count=len(card_due),
+                        date=card_due[0][0],
+                        limit=PERIODIC_CATCH_UP_LIMIT,
+                    ),
+                    self.env._(
+                        "Check the start date and Next Period. If every period is right, a Prepaid Services "
+                        "manager confirms with Invoice Due Periods; otherwise correct the dates."
+                    ),
+                )
+                for card, card_due in held.items()
+            },
+        )
+        (cards - held_cards)._close_problem_activities(catch_up, self.env._("No catch-up is waiting any more."))
+        if not due:
+            return Move.browse(), held_cards
+
+        # overage not billed yet: consumption still unsettled, less what invoices not posted yet carry
+        overage_ids = [card.id for card in due if card.overdraw_policy == "invoice"]
+        pending = (
+            dict(
                 self.env["prepaid.ledger.entry"]
                 .sudo()
-                .search([("service_id", "=", self.id), ("pending_quantity", ">", 0)])
+                ._read_group(
+                    [("service_id", "in", overage_ids), ("pending_quantity", ">", 0)],
+                    ["service_id"],
+                    ["pending_quantity:sum"],
+                )
             )
-            # overage already on an invoice not posted yet is not billed twice
-            billed = self.period_ids.filtered(lambda p: p.invoice_id.state == "draft")
-            overage = max(sum(pending.mapped("pending_quantity")) - sum(billed.mapped("overage_quantity")), 0.0)
-        period = Period.create(
-            {
-                "service_id": self.id,
-                "date_start": start,
-                "date_end": self._get_period_end(start),
-                "overage_quantity": overage,
-            }
+            if overage_ids
+            else {}
         )
-        invoice = self.env["account.move"].sudo().create(self._prepare_period_invoice_vals(period))
-        period.invoice_id = invoice
-        self.sudo().next_period_start = period.date_end + relativedelta(days=1)
-        if self.period_auto_post:
-            invoice.action_post()
-        return invoice
+        new_vals, reused, todo = [], [], []
+        for card, card_due in due.items():
+            overage = 0.0
+            if card.overdraw_policy == "invoice":
+                billed = sum(
+                    period.overage_quantity
+                    for period in Period.browse(period_ids_by_card[card.id])
+                    if period.invoice_id.state == "draft"
+                )
+                overage = max(pending.get(card, 0.0) - billed, 0.0)
+            for start, period in card_due:
+                if period:
+                    reused.append((period, overage))
+                    todo.append((card, period))
+                else:
+                    todo.append((card, len(new_vals)))
+                    new_vals.append(
+                        {
+                            "service_id": card.id,
+                            "date_start": start,
+                            "date_end": card._get_period_end(start),
+                            "overage_quantity": overage,
+                        }
+                    )
+                overage = 0.0  # billed once, on the first invoice
+        with service_scope():
+            new_periods = Period.create(new_vals)
+            for period, overage in reused:
+                # its invoice is gone: the new one bills the period, and its period end is applied again
+                period.write({"overage_quantity": overage, "closed": False})
+        todo = [(card, new_periods[period] if isinstance(period, int) else period) for card, period in todo]
+        invoices = Move.create([card._prepare_period_invoice_vals(period) for card, period in todo])
+        last_end, to_post = {}, []
+        with service_scope():
+            for (card, period), invoice in zip(todo, invoices, strict=True):
+                period.invoice_id = invoice
+                if card.period_auto_post:
+                    to_post.append(invoice.id)
+                last_end[card] = max(last_end.get(card, period.date_end), period.date_end)
+            for card, end in last_end.items():
+                next_start = max(card.next_period_start or card.date_start, end + relativedelta(days=1))
+                if card.next_period_start != next_start:
+                    card.next_period_start = next_start
+        Move.browse(to_post).action_post()
+        return invoices.sudo(self.env.su), held_cards
+
+    def action_invoice_due_periods(self):
+        """Invoice every period due today, however many: a manager confirms a catch-up the scheduled action held."""
+        if not self.env.user.has_group("prepaid_services.group_prepaid_manager"):
+            raise AccessError(self.env._("Only a Prepaid Services manager can invoice the due periods of a card."))
+        self.check_access("write")
+        for card in self:
+            if card.accrual != "periodic" or card.closed:
+                raise UserError(
+                    self.env._(
+                        "%(card)s is not an open periodic prepaid service: it has no periods to invoice.",
+                        card=card.display_name,
+                    )
+                )
+            if not card.period_product_id:
+                raise UserError(
+                    self.env._(
+                        "Set the invoiced product of %(card)s before invoicing its periods.", card=card.display_name
+                    )
+                )
+        invoices, _held = self.sudo()._invoice_due_periods(fields.Date.context_today(self), confirmed=True)
+        if not invoices:
+            raise UserError(
+                self.env._(
+                    "No period of %(cards)s is due for invoicing today.", cards=", ".join(self.mapped("display_name"))
+                )
+            )
+        return True
 
     def _recognise_straight_line(self, today):
         """Straight-line cards: recognise each period's value at its end, or a slice per ended month."""
@@ -1153,6 +1365,93 @@ class PrepaidService(models.Model):
                     ]
                 )
         self.write({"closed": True})
+
+    # ------------------------------------------------------------------
+    # Scheduled actions: one card that fails does not stop the others
+    # ------------------------------------------------------------------
+    def _run_isolated(self, step, summary, what):
+        """Run step(cards) for these cards in savepoints; returns (what step returned per batch, failed cards).
+
+        The cards go in one batch; a batch that fails is rolled back, split in two and run again, down to
+        the cards at fault, which are skipped with an activity for their responsible (summary: the problem,
+        what: what was not done). A card that goes through closes its activity for the same problem.
+        """
+        results = []
+        errors = {}
+
+        def run(batch):
+            try:
+                with self.env.cr.savepoint():
+                    result = step(batch)
+            except UserError as error:
+                if len(batch) == 1:
+                    errors[batch.id] = error.args[0] if error.args else str(error)
+                    return
+                half = len(batch) // 2
+                run(batch[:half])
+                run(batch[half:])
+            else:
+                results.append(result)
+
+        cards = self.sorted(lambda c: (c.company_id.id, c.id))
+        if cards:
+            run(cards)
+        failed = self.browse(list(errors))
+        advice = self.env._(
+            "Correct the cause above: the next run tries again, and marks this activity done when it goes through."
+        )
+        failed._schedule_problem_activity(
+            summary,
+            {
+                card_id: Markup("<p>%s</p><p>%s</p><p>%s</p>") % (what, error, advice)
+                for card_id, error in errors.items()
+            },
+        )
+        (cards - failed)._close_problem_activities(summary, self.env._("The next run went through."))
+        for card_id, error in errors.items():
+            _logger.info("Prepaid card %s skipped (%s): %s", card_id, summary, error)
+        return results, failed
+
+    def _schedule_problem_activity(self, summary, notes):
+        """A to-do about a problem for each card's responsible (or the administrator), once per card and problem.
+
+        notes: {card id: note}. A problem already open on a card gets its note updated, not a second to-do.
+        """
+        if not self:
+            return
+        cards = self.sudo()
+        existing = {
+            activity.res_id: activity
+            for activity in self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids), ("summary", "=", summary)])
+        }
+        admin = self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+        groups = defaultdict(list)
+        for card in cards:
+            note = notes[card.id]
+            activity = existing.get(card.id)
+            if activity:
+                if activity.note != note:
+                    activity.note = note
+                continue
+            groups[((card.user_id or admin).id, note)].append(card.id)
+        for (user_id, note), card_ids in groups.items():
+            cards.browse(card_ids).activity_schedule(
+                "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user_id
+            )
+
+    def _close_problem_activities(self, summary, feedback):
+        """Mark done the to-dos about a problem these cards no longer have."""
+        if not self:
+            return
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids), ("summary", "=", summary)])
+        )
+        if activities:
+            activities.action_feedback(feedback=feedback)
 
     # ------------------------------------------------------------------
     # Alerts

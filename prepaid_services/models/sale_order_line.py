@@ -70,6 +70,7 @@ class SaleOrderLine(models.Model):
                         card=card.display_name,
                     )
                 )
+            line.product_id._check_prepaid_uom(card)
         if not new_lines:
             return
         cards = (

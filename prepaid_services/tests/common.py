@@ -169,8 +169,11 @@ class PrepaidSaleCommon(PrepaidCommon):
         )
 
     @classmethod
-    def _sell(cls, product, price, qty=1.0, card=None, on_date="2026-01-10", currency=None, partner=None):
-        """Confirm a sale order of a prepaid product, invoice and post it; return (card, invoice)."""
+    def _sell(cls, product, price, qty=1.0, card=None, on_date="2026-01-10", currency=None, partner=None, company=None):
+        """Confirm a sale order of a prepaid product, invoice and post it; return (card, invoice).
+
+        company: sell in that company instead of the main one.
+        """
         line = {"product_id": product.id, "product_uom_qty": qty, "price_unit": price}
         if card:
             line["prepaid_service_id"] = card.id
@@ -185,8 +188,12 @@ class PrepaidSaleCommon(PrepaidCommon):
                 .create({"name": f"Pricelist {currency.name}", "currency_id": currency.id})
                 .id
             )
+        SaleOrder = cls.env["sale.order"]
+        if company:
+            SaleOrder = SaleOrder.with_company(company)
+            order_vals["company_id"] = company.id
         with freeze_time(on_date):
-            order = cls.env["sale.order"].create(order_vals)
+            order = SaleOrder.create(order_vals)
             order.action_confirm()
             invoice = order._create_invoices()
             invoice.invoice_date = on_date

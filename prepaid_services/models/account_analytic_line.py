@@ -30,13 +30,20 @@ class AccountAnalyticLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines._prepaid_sync_consumption()
+        if not self.env.context.get("default_project_id") and not any(vals.get("project_id") for vals in vals_list):
+            return super().create(vals_list)  # no work on a project: nothing to consume
+        # a timesheet and its consumption are written or refused together, even for a caller that catches the error
+        with self.env.cr.savepoint():
+            lines = super().create(vals_list)
+            lines._prepaid_sync_consumption()
         return lines
 
     def write(self, vals):
-        res = super().write(vals)
-        if PREPAID_TRIGGER_FIELDS & set(vals):
+        if not PREPAID_TRIGGER_FIELDS & set(vals):
+            return super().write(vals)
+        # a refused correction leaves neither the new values nor the reversal of the old consumption
+        with self.env.cr.savepoint():
+            res = super().write(vals)
             self._prepaid_sync_consumption()
         return res
 

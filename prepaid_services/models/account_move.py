@@ -52,9 +52,13 @@ class AccountMove(models.Model):
         return super().write(vals)
 
     def _post(self, soft=True):
+        if not any(move.move_type in ("out_invoice", "out_refund") for move in self):
+            return super()._post(soft=soft)
         self._prepaid_check_cards()
-        posted = super()._post(soft=soft)
-        posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))._prepaid_post_topups()
+        # a document and its ledger are posted or refused together, even for a caller that catches the error
+        with self.env.cr.savepoint():
+            posted = super()._post(soft=soft)
+            posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))._prepaid_post_topups()
         return posted
 
     def _prepaid_check_generated(self):
@@ -134,7 +138,9 @@ class AccountMove(models.Model):
         for credit_note in restored.move_id:
             lines = restored.filtered(lambda line, move=credit_note: line.move_id == move)
             given_back = lines._prepaid_origin_usage()._reverse_entries(
-                date=credit_note.date, description=self.env._("Credit note %s", credit_note.name)
+                date=credit_note.date,
+                description=self.env._("Credit note %s", credit_note.name),
+                document_lines=list(lines),
             )
             # each reversal follows its usage, one usage per credit note line
             given_back._prepaid_settle_document_difference(list(lines))
@@ -282,18 +288,44 @@ class AccountMove(models.Model):
         posted = self.filtered(lambda m: m.state == "posted")
         if not posted:
             return
-        entries = (
-            self.env["prepaid.ledger.entry"]
-            .sudo()
-            .search(
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        entries = Entry.search(
+            [
+                ("invoice_line_id", "in", posted.line_ids.ids),
+                ("reversed_entry_id", "=", False),
+                ("reversal_entry_ids", "=", False),
+            ]
+        )
+        # credit a credit note of these documents gave back to the cards
+        restores = Entry.search(
+            [
+                ("invoice_line_id", "in", posted.filtered(lambda m: m.move_type == "out_refund").line_ids.ids),
+                ("reversed_entry_id", "!=", False),
+                ("reversed_entry_id.is_inflow", "=", False),
+                ("reversal_entry_ids", "=", False),
+            ]
+        )
+        given_back = (
+            Entry.search(
                 [
-                    ("invoice_line_id", "in", posted.line_ids.ids),
+                    ("invoice_line_id", "in", posted.filtered(lambda m: m.move_type == "out_invoice").line_ids.ids),
+                    ("entry_type", "=", "usage"),
                     ("reversed_entry_id", "=", False),
-                    ("reversal_entry_ids", "=", False),
                 ]
             )
+            .reversal_entry_ids.filtered(lambda r: r.invoice_line_id.move_id.move_type == "out_refund")
+            .filtered(lambda r: not r.reversal_entry_ids)
         )
-        if not entries:
+        if given_back:
+            raise UserError(
+                self.env._(
+                    "The prepaid credit used on %(move)s was given back by %(credit_notes)s: reset or cancel that "
+                    "credit note first, then this invoice.",
+                    move=", ".join(given_back.reversed_entry_id.invoice_line_id.move_id.mapped("display_name")),
+                    credit_notes=", ".join(given_back.invoice_line_id.move_id.mapped("display_name")),
+                )
+            )
+        if not entries and not restores:
             return
         used = entries.filtered(
             lambda e: (
@@ -318,10 +350,15 @@ class AccountMove(models.Model):
             self.env["account.move"]
             .sudo()
             .search(
-                [("prepaid_entry_id", "in", entries.ids), ("state", "=", "posted"), ("reversal_move_ids", "=", False)]
+                [
+                    ("prepaid_entry_id", "in", (entries | restores).ids),
+                    ("state", "=", "posted"),
+                    ("reversal_move_ids", "=", False),
+                ]
             )
         )
         entries._reverse_entries(date=fields.Date.context_today(self))
+        restores._undo_restores(fields.Date.context_today(self), self.env._("Credit note reset to draft"))
         if side_moves:
             with service_scope():
                 side_moves._reverse_moves(

@@ -80,7 +80,15 @@ class AccountMoveLine(models.Model):
             usage = (
                 self.env["prepaid.ledger.entry"]
                 .sudo()
-                .search([("invoice_line_id", "in", origin.ids), ("reversal_entry_ids", "=", False)])
+                .search(
+                    [
+                        ("invoice_line_id", "in", origin.ids),
+                        ("entry_type", "=", "usage"),
+                        ("reversed_entry_id", "=", False),
+                    ]
+                )
+                # not given back already (a give-back undone by resetting its credit note does not count)
+                .filtered(lambda u: not u.reversal_entry_ids.filtered(lambda r: not r.reversal_entry_ids))
             )
             if not usage or line.currency_id.compare_amounts(usage.amount, line.price_subtotal):
                 raise UserError(

@@ -397,7 +397,20 @@ class PrepaidLedgerEntry(models.Model):
         specs = []
         info_by_entry = dict(zip(self, posting_info, strict=True))
         for entry, value in allocator.value_by_outflow().items():
-            if not entry._needs_value_move() or entry.company_currency_id.is_zero(value):
+            if entry.company_currency_id.is_zero(value):
+                continue
+            if (
+                entry.invoice_line_id
+                and entry.entry_type == "usage"
+                and not entry.reversed_entry_id
+                and entry not in self
+            ):
+                # credit used on an invoice beyond the balance, settled by a later top-up: its invoice could only
+                # defer that revenue, the lots recognise it now
+                for account, part in entry.invoice_line_id.move_id._prepaid_get_revenue_split(value):
+                    specs.append((entry, part, account))
+                continue
+            if not entry._needs_value_move():
                 continue
             if entry._is_summarised_daily():
                 continue
@@ -524,9 +537,17 @@ class PrepaidLedgerEntry(models.Model):
     # ------------------------------------------------------------------
     # Reversal
     # ------------------------------------------------------------------
-    def _reverse_entries(self, date=False, description=False):
-        """Undo entries with new entries that restore exactly what they moved."""
-        to_reverse = self.filtered(lambda e: not e.reversed_entry_id and not e.reversal_entry_ids)
+    def _reverse_entries(self, date=False, description=False, document_lines=None):
+        """Undo entries with new entries that restore exactly what they moved.
+
+        document_lines: the line of the document that undoes each entry (a credit note giving back credit),
+        when it is not the entry's own document line.
+        """
+        document_by_entry = dict(zip(self, document_lines or [], strict=False))
+        # a give-back that was itself undone (its credit note reset to draft) no longer reverses its entry
+        to_reverse = self.filtered(
+            lambda e: not e.reversed_entry_id and not e.reversal_entry_ids.filtered(lambda r: not r.reversal_entry_ids)
+        )
         for entry in to_reverse.filtered("is_inflow"):
             if entry.currency_id.compare_amounts(entry.remaining_amount, entry.amount) or float_compare(
                 entry.remaining_quantity, entry.quantity, precision_rounding=entry.service_id._get_unit_rounding()
@@ -555,9 +576,31 @@ class PrepaidLedgerEntry(models.Model):
                     "project_id": entry.project_id.id,
                     "employee_id": entry.employee_id.id,
                     "sale_line_id": entry.sale_line_id.id,
-                    "invoice_line_id": entry.invoice_line_id.id,
+                    "invoice_line_id": document_by_entry.get(entry, entry.invoice_line_id).id,
                 }
                 for entry in to_reverse
+            ]
+        )
+
+    def _undo_restores(self, date, description):
+        """Take back credit that a credit note gave back (the credit note is reset to draft or cancelled).
+
+        Each lot gives back exactly what the credit note restored to it; refused when the credit has been
+        used since, as a top-up's reset is.
+        """
+        return self._post_entries(
+            [
+                {
+                    "service_id": restore.service_id.id,
+                    "entry_type": restore.entry_type,
+                    "reversed_entry_id": restore.id,
+                    "quantity": -restore.quantity,
+                    "date": date,
+                    "name": description,
+                    "product_id": restore.product_id.id,
+                    "invoice_line_id": restore.invoice_line_id.id,
+                }
+                for restore in self
             ]
         )
 
@@ -722,8 +765,19 @@ class _Allocator:
             # Undo a consumption: give back to each top-up exactly what it gave
             self._load_open_inflows(card)
             self._track_outflow(original)
+            rounding = card._get_unit_rounding()
             for app in original.outflow_application_ids:
                 self._register(app.inflow_id)
+                # undoing a give-back takes from the lot again: only what it still holds
+                if float_compare(-app.quantity, self.remaining[app.inflow_id][0], precision_rounding=rounding) > 0:
+                    raise UserError(
+                        self.env._(
+                            "The credit %(card)s got back from %(entry)s has been used since: it cannot be taken "
+                            "back. Leave the document posted, or issue a new invoice for the credit.",
+                            card=card.display_name,
+                            entry=original.display_name,
+                        )
+                    )
                 self._add_application(entry, app.inflow_id, -app.quantity, -app.amount, -app.value)
             self.pending[original] = 0.0
             return

@@ -687,7 +687,7 @@ class PrepaidService(models.Model):
         applications = Application.search(
             [*self._get_awaiting_recognition_domain(), ("date", "<=", up_to)], order="service_id, date, id"
         )
-        applications = applications.filtered(lambda a: a.outflow_id._is_summarised_daily())
+        # whatever the setting says today: consumption posted while it said "daily" still awaits its entry
         if not applications:
             return self.env["account.move"]
         app_ids_by_card = defaultdict(list)

@@ -3,6 +3,7 @@ from . import (
     test_accounting_topup,
     test_alerts_reporting,
     test_concurrency,
+    test_document_lifecycle,
     test_expiry,
     test_integrity_check,
     test_invoice_credit,

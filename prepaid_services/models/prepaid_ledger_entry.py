@@ -741,6 +741,60 @@ class _Allocator:
         self._add_application(outflow, inflow, quantity, amount, value)
         return quantity
 
+    def _give_back(self, entry, original):
+        """Undo all or part of a consumption: what no top-up covered first, then each top-up in proportion
+        to what it still has out to the consumption (after earlier partial give-backs)."""
+        card = entry.service_id
+        rounding = card._get_unit_rounding()
+        self._load_open_inflows(card)
+        self._track_outflow(original)
+        part = entry.quantity
+        pending = self.pending.get(original, original.pending_quantity)
+        from_pending = min(part, pending)
+        self.pending[original] = pending - from_pending
+        rest = part - from_pending
+        if float_compare(rest, 0.0, precision_rounding=rounding) <= 0:
+            return
+        # what each top-up gave the consumption, less what earlier give-backs (not undone) returned
+        entries = original | original.reversal_entry_ids | original.reversal_entry_ids.reversal_entry_ids
+        net = defaultdict(lambda: [0.0, 0.0, 0.0])
+        for app in entries.outflow_application_ids:
+            totals = net[app.inflow_id]
+            totals[0] += app.quantity
+            totals[1] += app.amount
+            totals[2] += app.value
+        out = {
+            inflow: totals
+            for inflow, totals in net.items()
+            if float_compare(totals[0], 0, precision_rounding=rounding) > 0
+        }
+        total = sum(totals[0] for totals in out.values())
+        if float_compare(rest, total, precision_rounding=rounding) > 0:
+            raise UserError(
+                self.env._(
+                    "%(entry)s consumed %(total)s of %(card)s that can still be given back; %(part)s cannot be.",
+                    entry=original.display_name,
+                    total=total,
+                    card=card.display_name,
+                    part=rest,
+                )
+            )
+        inflows = sorted(out, key=lambda i: i.id)
+        exact = not float_compare(rest, total, precision_rounding=rounding)
+        left = rest
+        for index, inflow in enumerate(inflows):
+            quantity, amount, value = out[inflow]
+            if not exact:
+                last = index == len(inflows) - 1
+                take = left if last else float_round(rest * quantity / total, precision_rounding=rounding)
+                take = min(take, quantity)
+                amount = card.currency_id.round(amount * take / quantity)
+                value = card.company_currency_id.round(value * take / quantity)
+                quantity = take
+            left -= quantity
+            self._register(inflow)
+            self._add_application(entry, inflow, -quantity, -amount, -value)
+
     def _allocate(self, outflow, quantity, only=None, date=None):
         """Take quantity from open inflows; return what could not be covered."""
         card = outflow.service_id
@@ -761,8 +815,8 @@ class _Allocator:
             return
         self._track_outflow(entry)
         original = entry.reversed_entry_id
-        if original and not original.is_inflow:
-            # Undo a consumption: give back to each top-up exactly what it gave
+        if original and not original.is_inflow and original.reversed_entry_id:
+            # Undo a give-back (its credit note is reset): take from each top-up exactly what it got back
             self._load_open_inflows(card)
             self._track_outflow(original)
             rounding = card._get_unit_rounding()
@@ -779,7 +833,9 @@ class _Allocator:
                         )
                     )
                 self._add_application(entry, app.inflow_id, -app.quantity, -app.amount, -app.value)
-            self.pending[original] = 0.0
+            return
+        if original and not original.is_inflow:
+            self._give_back(entry, original)
             return
         if original:
             only = original

@@ -78,6 +78,7 @@ class PrepaidLedgerEntry(models.Model):
     value = fields.Monetary(
         currency_field="company_currency_id",
         readonly=True,
+        groups="base.group_user",
         help="Company-currency value moved on the deferred revenue account, at the rate of the top-ups consumed.",
     )
     unit_amount = fields.Float(
@@ -89,7 +90,7 @@ class PrepaidLedgerEntry(models.Model):
     )
     remaining_quantity = fields.Float(digits="Product Unit", readonly=True, string="Remaining")
     remaining_amount = fields.Monetary(readonly=True)
-    remaining_value = fields.Monetary(currency_field="company_currency_id", readonly=True)
+    remaining_value = fields.Monetary(currency_field="company_currency_id", readonly=True, groups="base.group_user")
     pending_quantity = fields.Float(
         digits="Product Unit",
         readonly=True,
@@ -98,8 +99,12 @@ class PrepaidLedgerEntry(models.Model):
     )
     valid_until = fields.Date(readonly=True, index=True, help="Last day this top-up can be used.")
     product_id = fields.Many2one("product.product", readonly=True, check_company=True)
-    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, index="btree_not_null")
-    invoice_line_id = fields.Many2one("account.move.line", readonly=True, index="btree_not_null")
+    move_id = fields.Many2one(
+        "account.move", string="Journal Entry", readonly=True, index="btree_not_null", groups="base.group_user"
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line", readonly=True, index="btree_not_null", groups="base.group_user"
+    )
     sale_line_id = fields.Many2one("sale.order.line", string="Sales Order Line", readonly=True)
     timesheet_id = fields.Many2one("account.analytic.line", readonly=True, index="btree_not_null")
     project_id = fields.Many2one("project.project", readonly=True, index="btree_not_null")
@@ -108,7 +113,9 @@ class PrepaidLedgerEntry(models.Model):
         "prepaid.ledger.entry", string="Reversal of", readonly=True, index="btree_not_null"
     )
     reversal_entry_ids = fields.One2many("prepaid.ledger.entry", "reversed_entry_id", string="Reversals")
-    user_id = fields.Many2one("res.users", string="Posted by", readonly=True, default=lambda self: self.env.user)
+    user_id = fields.Many2one(
+        "res.users", string="Posted by", readonly=True, default=lambda self: self.env.user, groups="base.group_user"
+    )
     outflow_application_ids = fields.One2many("prepaid.ledger.application", "outflow_id", string="Consumed Top-ups")
     inflow_application_ids = fields.One2many("prepaid.ledger.application", "inflow_id", string="Consumed by")
 

@@ -4,11 +4,35 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare
 
-from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update
+from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update, in_service_scope
+
+# What a card charges for work and for time: one right, the prepaid manager's (as its rate rules)
+PRICING_FIELDS = frozenset(
+    {
+        "hourly_rate",
+        "overdraw_policy",
+        "billable_only",
+        "rate_ids",
+        "overage_band_ids",
+        "validity_interval",
+        "validity_unit",
+        "period_allowance",
+        "period_price",
+        "period_product_id",
+        "recurrence_interval",
+        "recurrence_unit",
+        "period_end_behaviour",
+        "carry_over_cap_type",
+        "carry_over_cap",
+        "carry_over_periods",
+        "termination_refund",
+        "recognition_method",
+    }
+)
 
 
 class PrepaidService(models.Model):
@@ -174,9 +198,10 @@ class PrepaidService(models.Model):
         "account.analytic.account",
         check_company=True,
         copy=False,
+        groups="base.group_user",
         help="Analytic account of the revenue recognised and the residuals expired on this card.",
     )
-    note = fields.Html()
+    note = fields.Html(groups="base.group_user")
     hourly_rate = fields.Monetary(
         help="Amount cards: price of an hour of work when no rate rule applies. "
         "Empty: the price of the sales order item of the timesheet, else of the service product.",
@@ -187,7 +212,7 @@ class PrepaidService(models.Model):
     rate_ids = fields.One2many("prepaid.service.rate", "service_id", string="Rate Rules")
     can_edit_pricing = fields.Boolean(
         compute="_compute_can_edit_pricing",
-        help="Rate rules and overage bands are pricing: only prepaid managers may change them.",
+        help="Rates, rate rules, overage, period price and allowance, validity: only prepaid managers may change them.",
     )
 
     job_ids = fields.One2many("prepaid.service.job", "service_id", string="Assigned Jobs")
@@ -210,6 +235,7 @@ class PrepaidService(models.Model):
         currency_field="company_currency_id",
         readonly=True,
         copy=False,
+        groups="base.group_user",
         string="Deferred Revenue",
         help="Company-currency value of the open top-ups: what this card holds on the deferred revenue account.",
     )
@@ -244,6 +270,10 @@ class PrepaidService(models.Model):
     _check_dates = models.Constraint(
         "CHECK(date_end IS NULL OR date_end >= date_start)",
         "The end date of a prepaid service cannot be before its start date.",
+    )
+    _name_company_uniq = models.Constraint(
+        "UNIQUE(company_id, name)",
+        "Two prepaid services of a company cannot have the same number.",
     )
     _check_validity_interval = models.Constraint(
         "CHECK(validity_interval IS NULL OR validity_interval >= 0)",
@@ -354,15 +384,31 @@ class PrepaidService(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         sequence = self.env["ir.sequence"]
+        cards = self
+        if not self._may_set_pricing():
+            # context defaults are client input too: pricing comes from the vals checked below, or not at all;
+            # removing keys takes a whole new context
+            context = {k: v for k, v in self.env.context.items() if k.removeprefix("default_") not in PRICING_FIELDS}
+            cards = self.with_context(context)  # pylint: disable=context-overridden
+            cards._check_pricing_rights(vals_list, creating=True)
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == self.env._("New"):
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = sequence.with_company(company).next_by_code("prepaid.service") or self.env._("New")
-        cards = super().create(vals_list)
+            # the number comes from the sequence only, whatever a client sends
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            vals["name"] = sequence.with_company(company).sudo().next_by_code("prepaid.service")
+            if not vals["name"]:
+                raise UserError(
+                    self.env._(
+                        "The numbering sequence of prepaid services (code prepaid.service) is missing for "
+                        "%(company)s. Restore it in Settings > Technical > Sequences.",
+                        company=company.name,
+                    )
+                )
+        cards = super(PrepaidService, cards).create(vals_list)
         cards._create_analytic_accounts()
-        return cards
+        return cards.with_env(self.env)
 
     def write(self, vals):
+        self._check_client_write(vals)
         balances = set(vals) & BALANCE_FIELDS
         if balances and not self.env.context.get("prepaid_ledger_posting"):
             raise UserError(
@@ -378,6 +424,57 @@ class PrepaidService(models.Model):
             )
             changed._check_no_entries(locked)
         return super().write(vals)
+
+    def _check_client_write(self, vals):
+        """What no client may write: the number; pricing (managers only)."""
+        if in_service_scope():
+            return
+        if "name" in vals and any(card.name != vals["name"] for card in self):
+            raise UserError(
+                self.env._(
+                    "The number of a prepaid service comes from its sequence and cannot be changed. "
+                    "Use the Description to name it."
+                )
+            )
+        self._check_pricing_rights(vals)
+
+    def _may_set_pricing(self):
+        return self.env.su or in_service_scope() or self.env.user.has_group("prepaid_services.group_prepaid_manager")
+
+    def _check_pricing_rights(self, vals, creating=False):
+        """Pricing is one right, the prepaid manager's: rates, rate rules, overage, period price and allowance.
+
+        Checked on the server: the form only makes these fields read-only. On create, vals is the list of
+        the new cards' vals and values equal to the defaults set nothing.
+        """
+        if self._may_set_pricing():
+            return
+        if creating:
+            defaults = self.default_get(list(PRICING_FIELDS))
+            changed = {
+                f
+                for card_vals in vals
+                for f in PRICING_FIELDS & set(card_vals)
+                if (card_vals[f] or False) != (defaults.get(f) or False)
+            }
+        else:
+            changed = {f for f in PRICING_FIELDS & set(vals) if any(card._is_changed_by(f, vals[f]) for card in self)}
+        if changed:
+            raise AccessError(
+                self.env._(
+                    "Only a prepaid services manager can set the pricing of a prepaid service (%(fields)s). "
+                    "Ask a manager to change it.",
+                    fields=", ".join(sorted(self._fields[f].string for f in changed)),
+                )
+            )
+
+    def _is_changed_by(self, fname, value):
+        """Whether writing value into fname changes this card (x2many commands always do)."""
+        self.ensure_one()
+        field = self._fields[fname]
+        if field.type in ("one2many", "many2many"):
+            return bool(value)
+        return field.convert_to_record(field.convert_to_cache(value, self), self) != self[fname]
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_entries(self):

@@ -9,6 +9,7 @@ from . import (
     test_multicompany,
     test_periodic,
     test_portal,
+    test_security_card_rpc,
     test_service_jobs,
     test_statement,
     test_timesheet_consumption,

@@ -6,9 +6,10 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import float_compare
+from odoo.tools import clean_context, float_compare
+from odoo.tools.misc import format_amount, formatLang
 
-from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update, in_service_scope
+from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update, in_service_scope, service_scope
 
 # What a card charges for work and for time: one right, the prepaid manager's (as its rate rules)
 PRICING_FIELDS = frozenset(
@@ -118,7 +119,8 @@ class PrepaidService(models.Model):
     closed = fields.Boolean(
         tracking=True,
         copy=False,
-        help="A closed card accepts no top-up and no consumption.",
+        readonly=True,
+        help="A closed card accepts no top-up and no consumption. Set by the Close and Reopen buttons only.",
     )
     validity_interval = fields.Integer(
         string="Validity",
@@ -173,7 +175,8 @@ class PrepaidService(models.Model):
     carry_over_periods = fields.Integer(string="Carried Residual Survives (periods)", default=1)
     termination_refund = fields.Boolean(
         string="Refund Unused on Early Termination",
-        help="Closing the card before its end refunds the unused balance with a credit note; otherwise it expires.",
+        help="What the Close wizard proposes for a card closed before its end: refund the unused balance with a "
+        "credit note; otherwise expire it.",
     )
     recognition_method = fields.Selection(
         [
@@ -426,9 +429,16 @@ class PrepaidService(models.Model):
         return super().write(vals)
 
     def _check_client_write(self, vals):
-        """What no client may write: the number; pricing (managers only)."""
+        """What no client may write: the number, the closed flag (Close and Reopen set it), pricing."""
         if in_service_scope():
             return
+        if "closed" in vals:
+            raise UserError(
+                self.env._(
+                    "Close a prepaid service with its Close button and reopen it with Reopen: they settle "
+                    "its open balance first."
+                )
+            )
         if "name" in vals and any(card.name != vals["name"] for card in self):
             raise UserError(
                 self.env._(
@@ -1248,63 +1258,181 @@ class PrepaidService(models.Model):
         if vals_list:
             self.env["prepaid.ledger.entry"]._post_entries(vals_list)
 
-    def _terminate(self, date=None):
-        """Close a periodic card early: refund the unused balance by credit note, or expire it."""
-        date = date or fields.Date.context_today(self)
-        for card in self:
-            open_lots = (
-                self.env["prepaid.ledger.entry"]
-                .sudo()
-                .search([("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)])
+    # ------------------------------------------------------------------
+    # Closing
+    # ------------------------------------------------------------------
+    def _get_open_balance(self):
+        """What closing this card leaves open, read from the ledger now (never from a client's figures).
+
+        lots: open top-ups (lapsed: those past their validity, which the expiry run releases on their own date);
+        quantity/amount: what they hold; pending: consumption beyond the balance that no top-up settled;
+        early: a periodic card closed before its end, whose invoicing stops.
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        lots = Entry.search(
+            [("service_id", "=", self.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)],
+            order="valid_until, date, id",
+        )
+        lapsed = lots.filtered(lambda lot: lot.valid_until and lot.valid_until < today)
+        pending = Entry.search([("service_id", "=", self.id), ("pending_quantity", ">", 0)])
+        return {
+            "lots": lots,
+            "lapsed": lapsed,
+            "quantity": sum(lots.mapped("remaining_quantity")),
+            "amount": sum(lots.mapped("remaining_amount")),
+            "lapsed_quantity": sum(lapsed.mapped("remaining_quantity")),
+            "lapsed_amount": sum(lapsed.mapped("remaining_amount")),
+            "pending": sum(pending.mapped("pending_quantity")),
+            "early": self.accrual == "periodic" and (not self.date_end or self.date_end > today),
+        }
+
+    def _format_balance(self, quantity, amount=None):
+        """A balance as Odoo shows it: '20.50 Hours worth $1,947.50', or '$1,947.50' on a money card."""
+        self.ensure_one()
+        if self.service_type == "amount":
+            return format_amount(self.env, quantity, self.currency_id)
+        units = f"{formatLang(self.env, quantity, dp='Product Unit')} {self.uom_id.name}"
+        if amount is None:
+            return units
+        return self.env._(
+            "%(units)s worth %(amount)s", units=units, amount=format_amount(self.env, amount, self.currency_id)
+        )
+
+    def _has_financial_close(self, balance):
+        """Closing moves money: an open balance to expire, refund or leave to lapse, an unsettled
+        shortfall, or a periodic card whose invoicing stops before its end."""
+        rounding = self._get_unit_rounding()
+        return (
+            bool(balance["lots"])
+            or float_compare(balance["pending"], 0.0, precision_rounding=rounding) > 0
+            or balance["early"]
+        )
+
+    def _check_close_rights(self, balance):
+        """Closing with a financial effect is a prepaid manager's act; any prepaid user closes an empty card."""
+        self.ensure_one()
+        if self.env.su or self.env.user.has_group("prepaid_services.group_prepaid_manager"):
+            return
+        if self._has_financial_close(balance):
+            raise AccessError(
+                self.env._(
+                    "Closing %(card)s has a financial effect (%(reasons)s): only a prepaid services manager can "
+                    "close it. Ask a manager to close it.",
+                    card=self.display_name,
+                    reasons="; ".join(self._get_close_reasons(balance)),
+                )
             )
-            if card.termination_refund and open_lots:
-                quantity = sum(open_lots.mapped("remaining_quantity"))
-                amount = sum(open_lots.mapped("remaining_amount"))
-                refund = (
-                    self.env["account.move"]
-                    .sudo()
-                    .create(
-                        {
-                            "move_type": "out_refund",
-                            "partner_id": card.partner_id.id,
-                            "company_id": card.company_id.id,
-                            "currency_id": card.currency_id.id,
-                            "invoice_date": date,
-                            "invoice_origin": card.name,
-                            "invoice_line_ids": [
-                                Command.create(
-                                    {
-                                        "product_id": card.period_product_id.id or card.product_id.id,
-                                        "name": self.env._("%s: unused balance refunded on termination", card.name),
-                                        "quantity": 1.0,
-                                        "price_unit": amount,
-                                        "tax_ids": [Command.clear()],
-                                        "prepaid_service_id": card.id,
-                                        "prepaid_quantity": quantity,
-                                    }
-                                )
-                            ],
-                        }
-                    )
+
+    def _get_close_reasons(self, balance):
+        self.ensure_one()
+        reasons = []
+        if balance["lots"]:
+            reasons.append(self.env._("%s still open", self._format_balance(balance["quantity"], balance["amount"])))
+        if float_compare(balance["pending"], 0.0, precision_rounding=self._get_unit_rounding()) > 0:
+            reasons.append(
+                self.env._("%s used beyond the balance and not settled", self._format_balance(balance["pending"]))
+            )
+        if balance["early"]:
+            reasons.append(self.env._("its periodic invoicing stops before the end of the contract"))
+        return reasons
+
+    def _get_refund_product(self, lots):
+        """Prepaid top-up product of the termination credit note: its line books to deferred revenue."""
+        self.ensure_one()
+        return (self.period_product_id | lots.product_id | self.product_id).filtered("prepaid_ok")[:1]
+
+    def _close(self, disposal=False):
+        """Close cards and dispose of their open balance: expire it now, refund it by credit note, or keep it.
+
+        disposal: "expire", "refund" or "keep" (the lots stay and the expiry run releases them on their date).
+        Lots already past their validity expire on their own date first. The caller checks the rights.
+        """
+        today = fields.Date.context_today(self)
+        self._lock_for_update()
+        self.invalidate_recordset()
+        for card in self:
+            message = False
+            if disposal in ("expire", "refund"):
+                card._expire_residuals(today)
+                balance = card._get_open_balance()
+                if balance["lots"]:
+                    released = card._format_balance(balance["quantity"], balance["amount"])
+                    if disposal == "expire":
+                        card._expire_open_lots(balance["lots"], today)
+                        message = self.env._("Closed: %s expired (breakage).", released)
+                    else:
+                        refund = card._refund_open_lots(balance["lots"], today)
+                        message = self.env._(
+                            "Closed: %(balance)s refunded by %(refund)s.", balance=released, refund=refund.name
+                        )
+            elif disposal == "keep":
+                message = self.env._("Closed: the open top-ups stay and expire on their own dates.")
+            if message:
+                card.message_post(body=message)
+        with service_scope():
+            self.write({"closed": True})
+
+    def _expire_open_lots(self, lots, date):
+        self.ensure_one()
+        return self.env["prepaid.ledger.entry"]._post_entries(
+            [
+                {
+                    "service_id": self.id,
+                    "entry_type": "expiry",
+                    "date": date,
+                    "apply_to_entry_id": lot.id,
+                    "expire_remaining": True,
+                    "product_id": lot.product_id.id,
+                    "name": self.env._("Expired on closing"),
+                }
+                for lot in lots
+            ]
+        )
+
+    def _refund_open_lots(self, lots, date):
+        """Credit note of what the open lots hold; posting it takes them back (refund entries)."""
+        self.ensure_one()
+        product = self._get_refund_product(lots)
+        if not product:
+            raise UserError(
+                self.env._(
+                    "%(card)s has no prepaid top-up product to refund its balance with: set its Invoiced Product, "
+                    "or choose to expire the balance.",
+                    card=self.display_name,
                 )
-                refund.action_post()
-                card.message_post(body=self.env._("Terminated: unused balance refunded by %s.", refund.name))
-            elif open_lots:
-                self.env["prepaid.ledger.entry"]._post_entries(
-                    [
-                        {
-                            "service_id": card.id,
-                            "entry_type": "expiry",
-                            "date": date,
-                            "apply_to_entry_id": lot.id,
-                            "expire_remaining": True,
-                            "product_id": lot.product_id.id,
-                            "name": self.env._("Expired on early termination"),
-                        }
-                        for lot in open_lots
-                    ]
-                )
-        self.write({"closed": True})
+            )
+        refund = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(clean_context(self.env.context))
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "currency_id": self.currency_id.id,
+                    "invoice_date": date,
+                    "invoice_origin": self.name,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "name": self.env._("%s: unused balance refunded on closing", self.name),
+                                "quantity": 1.0,
+                                "price_unit": sum(lots.mapped("remaining_amount")),
+                                "tax_ids": [Command.clear()],
+                                "prepaid_service_id": self.id,
+                                "prepaid_quantity": sum(lots.mapped("remaining_quantity")),
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        refund.action_post()
+        return refund
 
     # ------------------------------------------------------------------
     # Alerts
@@ -1672,14 +1800,24 @@ class PrepaidService(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_close(self):
-        today = fields.Date.context_today(self)
-        early = self.filtered(lambda c: c.accrual == "periodic" and (not c.date_end or c.date_end > today))
-        if early:
-            early._terminate(today)
-        (self - early).write({"closed": True})
+        """Close button: the Close wizard says what is open and asks what to do with it."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Close %s", self.name),
+            "res_model": "prepaid.close.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_service_id": self.id},
+        }
 
     def action_reopen(self):
-        self.write({"closed": False})
+        if not self.env.user.has_group("prepaid_services.group_prepaid_manager"):
+            raise AccessError(
+                self.env._("Only a prepaid services manager can reopen a prepaid service. Ask a manager to reopen it.")
+            )
+        with service_scope():
+            self.write({"closed": False})
         self.job_ids._check_project_single_customer()
 
     def action_view_entries(self):

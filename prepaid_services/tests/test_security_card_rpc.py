@@ -87,6 +87,12 @@ class TestCardPricingNumberAndFieldsOverRpc(PrepaidHttpCommon):
             other.write({"name": self.card.name})
             other.flush_recordset()
 
+    def test_closed_flag_is_not_writable_over_rpc(self):
+        for role in ("salesman", "prepaid_manager"):
+            error = self.assertRpcRefused(role, "prepaid.service", "write", self.card.ids, {"closed": True})
+            self.assertIn("Close button", error.message)
+        self.assertFalse(self.card.closed)
+
     def test_portal_customer_reads_balances_but_not_internal_fields(self):
         card = self.rpc("portal", "prepaid.service", "read", self.card.ids, ["name", "quantity_outstanding"])[0]
         self.assertEqual((card["name"], card["quantity_outstanding"]), (self.card.name, 10.0))

@@ -4,6 +4,7 @@ from . import (
     test_close_wizard,
     test_concurrency,
     test_expiry,
+    test_expiry_wizard,
     test_invoice_credit,
     test_ledger_fifo,
     test_ledger_integrity,

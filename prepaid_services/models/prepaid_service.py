@@ -6,10 +6,17 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import clean_context, float_compare
+from odoo.tools import float_compare
 from odoo.tools.misc import format_amount, formatLang
 
-from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update, in_service_scope, service_scope
+from .utils import (
+    BALANCE_BUCKETS,
+    BALANCE_FIELDS,
+    bulk_update,
+    in_service_scope,
+    service_scope,
+    side_record_context,
+)
 
 # What a card charges for work and for time: one right, the prepaid manager's (as its rate rules)
 PRICING_FIELDS = frozenset(
@@ -725,6 +732,7 @@ class PrepaidService(models.Model):
         moves = (
             self.env["account.move"]
             .sudo()
+            .with_context(side_record_context(self.env.context))  # pylint: disable=context-overridden
             .with_context(
                 skip_invoice_sync=True, mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
             )
@@ -1406,7 +1414,7 @@ class PrepaidService(models.Model):
         refund = (
             self.env["account.move"]
             .sudo()
-            .with_context(clean_context(self.env.context))
+            .with_context(side_record_context(self.env.context))  # pylint: disable=context-overridden
             .create(
                 {
                     "move_type": "out_refund",

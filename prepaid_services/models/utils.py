@@ -23,6 +23,20 @@ def in_service_scope():
     return _SERVICE_SCOPE.get() > 0
 
 
+def side_record_context(context):
+    """Context for records the module creates on the side (journal entries, credit notes).
+
+    The screen the user is on must not leak into them: no default_* values, and no timesheet mode, in which
+    hr_timesheet gives the analytic lines of a journal entry the user's favourite project, making them
+    timesheets that consume the card again.
+    """
+    return {
+        key: value
+        for key, value in context.items()
+        if not key.startswith(("default_", "search_default_")) and key not in ("is_timesheet", "is_my_timesheets")
+    }
+
+
 BALANCE_BUCKETS = ("received", "used", "expired", "refunded")
 # Card balances: written only by the posting service (prepaid.ledger.entry._post_entries)
 BALANCE_FIELDS = frozenset(

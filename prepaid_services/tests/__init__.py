@@ -1,6 +1,7 @@
 from . import (
     test_accounting_topup,
     test_alerts_reporting,
+    test_clear_messages,
     test_close_wizard,
     test_concurrency,
     test_expiry,

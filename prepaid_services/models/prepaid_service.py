@@ -369,6 +369,19 @@ class PrepaidService(models.Model):
                     self.env._("The allowance, price and carry-over rules of %s cannot be negative.", card.name)
                 )
 
+    @api.constrains("hourly_rate")
+    def _check_hourly_rate(self):
+        for card in self:
+            if card.currency_id.compare_amounts(card.hourly_rate, 0.0) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The hourly rate of %(card)s cannot be negative (%(rate)s): every timesheet on it would "
+                        "fail. Enter a positive rate, or leave it empty to use the price of the service.",
+                        card=card.display_name,
+                        rate=format_amount(self.env, card.hourly_rate, card.currency_id),
+                    )
+                )
+
     @api.constrains("service_type", "uom_id")
     def _check_uom(self):
         for card in self:

@@ -1,5 +1,6 @@
 from odoo import Command
 from odoo.tests import new_test_user, tagged
+from odoo.tools.misc import format_amount
 
 from .common import PrepaidHttpCommon
 
@@ -65,3 +66,62 @@ class TestClearMessages(PrepaidHttpCommon):
         # the same door takes positive work
         self._log_as_timesheet_user(1.5)
         self.assertEqual(self.card.quantity_outstanding, 8.5)
+
+    def test_negative_hourly_rate_is_refused(self):
+        money_card, _invoice = self._sell(self.balance_product, 500.0, on_date="2026-01-10")
+        error = self.assertRpcRefused(
+            "prepaid_manager", "prepaid.service", "write", money_card.ids, {"hourly_rate": -80.0}
+        )
+        self.assertIn(f"cannot be negative ({format_amount(self.env, -80.0, self.currency)})", error.message)
+        self.assertEqual(money_card.hourly_rate, 0.0)
+
+    def test_rate_rule_with_a_negative_price_or_factor_is_refused(self):
+        rule_id = self.rpc(
+            "prepaid_manager", "prepaid.service.rate", "create", {"service_id": self.card.id, "name": "Night"}
+        )
+        for vals in ({"price_unit": -5.0}, {"factor": -1.0}):
+            error = self.assertRpcRefused("prepaid_manager", "prepaid.service.rate", "write", [rule_id], vals)
+            self.assertIn("cannot have a negative factor", error.message)
+            self.assertRpcRefused(
+                "prepaid_manager", "prepaid.service.rate", "create", {"service_id": self.card.id, **vals}
+            )
+        rule = self.env["prepaid.service.rate"].browse(rule_id)
+        self.assertEqual((rule.price_unit, rule.factor), (0.0, 1.0))
+
+    def test_prepaid_product_crediting_nothing_is_refused(self):
+        vals = {
+            "name": "Empty block",
+            "type": "service",
+            "prepaid_ok": True,
+            "prepaid_service_type": "quantity",
+            "prepaid_quantity": 0.0,
+        }
+        error = self.assertRpcRefused("product_manager", "product.template", "create", vals)
+        self.assertIn("Credited per Unit Sold", error.message)
+        self.assertRpcRefused(
+            "product_manager",
+            "product.template",
+            "write",
+            self.block_product.product_tmpl_id.ids,
+            {"prepaid_quantity": 0.0},
+        )
+        self.assertEqual(self.block_product.prepaid_quantity, 10.0)
+        # a money top-up credits what it is sold for: no quantity needed
+        self.rpc("product_manager", "product.template", "create", {**vals, "prepaid_service_type": "amount"})
+
+    def _ledger_entry_wizard(self, card, **vals):
+        wizard_id = self.rpc(
+            "prepaid_manager",
+            "prepaid.ledger.entry.wizard",
+            "create",
+            {
+                "service_id": card.id,
+                "direction": "increase",
+                "quantity": 1.0,
+                "valued": True,
+                "counterpart_account_id": self.goodwill_account.id,
+                "reason": "Credit",
+                **vals,
+            },
+        )
+        return "prepaid.ledger.entry.wizard", "action_confirm", [wizard_id]

@@ -270,6 +270,7 @@ class PrepaidLedgerEntry(models.Model):
                 vals["quantity"] = vals.get("amount", 0.0)
             vals["quantity"] = card.currency_id.round(vals["quantity"])
         quantity = vals.get("quantity", 0.0)
+        card._check_balance_limit("quantity", quantity)
         rounding = card._get_unit_rounding()
         quantity = float_round(quantity, precision_rounding=rounding)
         vals["quantity"] = quantity
@@ -321,6 +322,8 @@ class PrepaidLedgerEntry(models.Model):
             value = vals.get("value")
             if value is None:
                 value = card.currency_id._convert(amount, card.company_currency_id, card.company_id, date)
+            card._check_balance_limit("amount", amount)
+            card._check_balance_limit("value", value)
             vals.update(
                 amount=card.currency_id.round(amount),
                 value=card.company_currency_id.round(value),
@@ -882,6 +885,7 @@ class _Allocator:
                     new = card.company_currency_id.round(new)
                 else:
                     new = card.currency_id.round(new)
+                card._check_balance_limit(fname, new)
                 changed = changed or bool(float_compare(new, card[fname], precision_digits=6))
                 row.append(new)
             row.append(expiries.get(card) or None)

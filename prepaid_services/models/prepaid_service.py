@@ -7,7 +7,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare
-from odoo.tools.misc import format_amount, formatLang
+from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .utils import (
     BALANCE_BUCKETS,
@@ -17,6 +17,11 @@ from .utils import (
     service_scope,
     side_record_context,
 )
+
+# Largest figure a card holds, in steps of its rounding: 1,000,000,000,000.00 in a two-decimal currency.
+# Odoo's float_round (currency.round, monetary fields, journal items) adds one step to a figure of more than
+# 2^49 (about 5.6 x 10^14) steps each time it rounds it, so larger figures cannot stay exact.
+MAX_ROUNDING_STEPS = 10**14
 
 # What a card charges for work and for time: one right, the prepaid manager's (as its rate rules)
 PRICING_FIELDS = frozenset(
@@ -546,7 +551,49 @@ class PrepaidService(models.Model):
         if not self.validity_interval:
             return False
         delta = relativedelta(**{self.validity_unit or "months": self.validity_interval})
-        return from_date + delta - relativedelta(days=1)
+        try:
+            return from_date + delta - relativedelta(days=1)
+        except (ValueError, OverflowError):
+            raise UserError(
+                self.env._(
+                    "A top-up of %(card)s dated %(date)s would be valid for %(validity)s %(unit)s, beyond the last "
+                    "date a calendar holds (31 December 9999). Check the date of the entry.",
+                    card=self.display_name,
+                    date=format_date(self.env, from_date),
+                    validity=self.validity_interval,
+                    unit=dict(self._fields["validity_unit"]._description_selection(self.env)).get(
+                        self.validity_unit or "months"
+                    ),
+                )
+            ) from None
+
+    def _check_balance_limit(self, fname, value):
+        """Refuse a figure beyond what Odoo rounds exactly (MAX_ROUNDING_STEPS) instead of letting it drift.
+
+        fname says the figure's unit: value* in company currency, amount* in the card currency, else the
+        card's unit (money on an amount card).
+        """
+        self.ensure_one()
+        currency = (
+            self.company_currency_id
+            if fname.startswith(("value", "remaining_value"))
+            else self.currency_id
+            if fname.startswith(("amount", "remaining_amount"))
+            else None
+        )
+        rounding = currency.rounding if currency else self._get_unit_rounding()
+        if abs(value) <= MAX_ROUNDING_STEPS * rounding:
+            return
+        maximum = MAX_ROUNDING_STEPS * rounding
+        raise UserError(
+            self.env._(
+                "%(card)s cannot hold %(figure)s: a prepaid service holds at most %(maximum)s, beyond which amounts "
+                "can no longer be rounded exactly. Split the credit over several prepaid services.",
+                card=self.display_name,
+                figure=format_amount(self.env, value, currency) if currency else self._format_balance(value),
+                maximum=format_amount(self.env, maximum, currency) if currency else self._format_balance(maximum),
+            )
+        )
 
     def _get_hourly_rate(self, timesheet):
         self.ensure_one()
@@ -629,6 +676,15 @@ class PrepaidService(models.Model):
             result[card.id]["next_expiry_date"] = valid_until
         return result
 
+    def _get_balance_rounding(self, fname):
+        """Rounding a stored balance is kept at: company currency, card currency, or the card's unit."""
+        self.ensure_one()
+        if fname == "value_outstanding":
+            return self.company_currency_id.rounding
+        if fname.startswith("amount_"):
+            return self.currency_id.rounding
+        return self._get_unit_rounding()
+
     def _get_balance_differences(self):
         """Cards whose stored balances differ from the ledger: {card: {field: (stored, ledger)}}."""
         differences = {}
@@ -640,7 +696,9 @@ class PrepaidService(models.Model):
                 if fname == "next_expiry_date":
                     if (stored or False) != (expected or False):
                         diff[fname] = (stored, expected)
-                elif float_compare(stored, expected, precision_digits=4):
+                # at the precision the balance is kept in: the ledger's float sums of large figures are a
+                # fraction of a cent off the exact decimal sum the stored balance holds
+                elif float_compare(stored, expected, precision_rounding=card._get_balance_rounding(fname)):
                     diff[fname] = (stored, expected)
             if diff:
                 differences[card] = diff

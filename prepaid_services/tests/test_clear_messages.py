@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tools.misc import format_amount
@@ -125,3 +127,44 @@ class TestClearMessages(PrepaidHttpCommon):
             },
         )
         return "prepaid.ledger.entry.wizard", "action_confirm", [wizard_id]
+
+    def test_entry_dated_at_the_end_of_the_calendar_is_refused_clearly(self):
+        card = self._create_card(validity_interval=12, validity_unit="months")
+        before = self._counts()
+        error = self.assertRpcRefused(
+            "prepaid_manager", *self._ledger_entry_wizard(card, date="9999-12-31", quantity=2.0, amount=200.0)
+        )
+        self.assertIn("beyond the last date a calendar holds", error.message)
+        self.assertIn("12/31/9999", error.message)
+        self.assertEqual(self._counts(), before)
+
+    def test_valued_credit_beyond_the_maximum_is_refused_below_it_is_exact(self):
+        card = self._create_card()
+        before = self._counts()
+        error = self.assertRpcRefused("prepaid_manager", *self._ledger_entry_wizard(card, amount=1e13))
+        self.assertIn(f"at most {format_amount(self.env, 1e12, self.currency)}", error.message)
+        self.assertEqual(self._counts(), before)
+
+        self.rpc("prepaid_manager", *self._ledger_entry_wizard(card, quantity=3.0, amount=999_999_999_999.99))
+        entry = card.entry_ids
+        self.assertEqual((entry.amount, entry.value), (999_999_999_999.99, 999_999_999_999.99))
+        self.assertMoveLines(
+            entry.move_id,
+            [
+                {"account_id": self.deferred_account, "debit": 0.0, "credit": 999_999_999_999.99},
+                {
+                    "account_id": self.goodwill_account,
+                    "debit": 999_999_999_999.99,
+                    "credit": 0.0,
+                    "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                },
+            ],
+        )
+        self.assertEqual(sorted(entry.move_id.line_ids.mapped("balance")), [-999_999_999_999.99, 999_999_999_999.99])
+        self._use(card, 1.0, date(2026, 2, 1))
+        self.assertBalancesMatchLedger(card)
+        self.assertEqual(card.amount_outstanding, 666_666_666_666.66)
+        self.assertDeferredRevenueTies()
+        # a card cannot grow past the maximum either, top-up by top-up
+        error = self.assertRpcRefused("prepaid_manager", *self._ledger_entry_wizard(card, amount=500_000_000_000.0))
+        self.assertIn("at most", error.message)

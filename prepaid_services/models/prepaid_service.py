@@ -347,9 +347,10 @@ class PrepaidService(models.Model):
         if operator not in ("in", "not in"):
             return NotImplemented
         self.env["prepaid.service"].flush_model(["quantity_outstanding", "low_balance_threshold"])
+        # a card without any entry has no stored balance yet (NULL): it holds nothing, so it runs low
         self.env.cr.execute(
             "SELECT id FROM prepaid_service WHERE low_balance_threshold > 0 "
-            "AND quantity_outstanding <= low_balance_threshold"
+            "AND COALESCE(quantity_outstanding, 0) <= low_balance_threshold"
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
         positive = (operator == "in") == (True in value)

@@ -168,3 +168,27 @@ class TestClearMessages(PrepaidHttpCommon):
         # a card cannot grow past the maximum either, top-up by top-up
         error = self.assertRpcRefused("prepaid_manager", *self._ledger_entry_wizard(card, amount=500_000_000_000.0))
         self.assertIn("at most", error.message)
+
+    def test_low_balance_filter_finds_cards_without_any_entry(self):
+        empty = self._create_card(low_balance_threshold=2.0)
+        topped_up = self._create_card(low_balance_threshold=2.0)
+        self._credit(topped_up, 5, 500.0, date(2026, 1, 5))
+        found = self.rpc("salesman", "prepaid.service", "search", [("is_low_balance", "=", True)])
+        self.assertIn(empty.id, found)
+        self.assertNotIn(topped_up.id, found)
+        self.assertNotIn(self.card.id, found)
+        self.assertTrue(empty.is_low_balance)
+
+    def test_portal_statement_with_a_bad_date_answers_400(self):
+        portal = self.role_users["portal"]
+        self.authenticate(portal.login, f"{portal.login}_pwd")
+        url = f"/my/prepaid/{self.card.id}/statement"
+        response = self.url_open(f"{url}?date_from=not-a-date")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("not-a-date, is not a date: give it as YYYY-MM-DD", response.text)
+        response = self.url_open(f"{url}?date_from=2026-02-01&date_to=2026-01-01")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("ends", response.text)
+        self.assertEqual(self.url_open(f"{url}?date_from=2026-01-01&date_to=2026-01-31").status_code, 200)
+        with self.assertNoLogs("odoo.http", level="WARNING"):
+            self.assertEqual(self.url_open("/my/prepaid/999999999").status_code, 404)

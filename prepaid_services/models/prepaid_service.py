@@ -802,9 +802,7 @@ class PrepaidService(models.Model):
         # Entries of the module's own journal: no chatter on creation, nobody to subscribe (as Odoo's own
         # exchange difference entries), which spares Odoo's mail machinery on every consumption.
         moves = (
-            self.env["account.move"]
-            .sudo()
-            .with_context(side_record_context(self.env.context))  # pylint: disable=context-overridden
+            self.env(context=side_record_context(self.env.context), su=True)["account.move"]
             .with_context(
                 skip_invoice_sync=True, mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
             )
@@ -1483,33 +1481,28 @@ class PrepaidService(models.Model):
                     card=self.display_name,
                 )
             )
-        refund = (
-            self.env["account.move"]
-            .sudo()
-            .with_context(side_record_context(self.env.context))  # pylint: disable=context-overridden
-            .create(
-                {
-                    "move_type": "out_refund",
-                    "partner_id": self.partner_id.id,
-                    "company_id": self.company_id.id,
-                    "currency_id": self.currency_id.id,
-                    "invoice_date": date,
-                    "invoice_origin": self.name,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product.id,
-                                "name": self.env._("%s: unused balance refunded on closing", self.name),
-                                "quantity": 1.0,
-                                "price_unit": sum(lots.mapped("remaining_amount")),
-                                "tax_ids": [Command.clear()],
-                                "prepaid_service_id": self.id,
-                                "prepaid_quantity": sum(lots.mapped("remaining_quantity")),
-                            }
-                        )
-                    ],
-                }
-            )
+        refund = self.env(context=side_record_context(self.env.context), su=True)["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.partner_id.id,
+                "company_id": self.company_id.id,
+                "currency_id": self.currency_id.id,
+                "invoice_date": date,
+                "invoice_origin": self.name,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "name": self.env._("%s: unused balance refunded on closing", self.name),
+                            "quantity": 1.0,
+                            "price_unit": sum(lots.mapped("remaining_amount")),
+                            "tax_ids": [Command.clear()],
+                            "prepaid_service_id": self.id,
+                            "prepaid_quantity": sum(lots.mapped("remaining_quantity")),
+                        }
+                    )
+                ],
+            }
         )
         refund.action_post()
         return refund

@@ -1,8 +1,11 @@
+from werkzeug.exceptions import BadRequest, NotFound
+
 from odoo import fields, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
+from odoo.tools.misc import format_date
 
 
 class PrepaidPortal(CustomerPortal):
@@ -20,10 +23,38 @@ class PrepaidPortal(CustomerPortal):
         return values
 
     def _prepaid_get_card(self, card_id):
+        """The customer's own card, or 404 (another customer's card is not found either)."""
         try:
             return self._document_check_access("prepaid.service", card_id)
         except (AccessError, MissingError):
-            return None
+            raise NotFound() from None
+
+    def _prepaid_get_statement_period(self, date_from, date_to):
+        """The statement's dates from the URL; a value that is not a date is the client's error (400)."""
+        env = request.env
+        dates = []
+        for label, value in ((env._("start"), date_from), (env._("end"), date_to)):
+            try:
+                dates.append(fields.Date.to_date(value) if value else False)
+            except ValueError:
+                raise BadRequest(
+                    env._(
+                        "The %(label)s date of the statement, %(value)s, is not a date: give it as YYYY-MM-DD, "
+                        "e.g. %(example)s.",
+                        label=label,
+                        value=value,
+                        example=fields.Date.to_string(fields.Date.context_today(env.user)),
+                    )
+                ) from None
+        if dates[0] and dates[1] and dates[1] < dates[0]:
+            raise BadRequest(
+                env._(
+                    "The statement period ends (%(end)s) before it starts (%(start)s): swap the dates.",
+                    start=format_date(env, dates[0]),
+                    end=format_date(env, dates[1]),
+                )
+            )
+        return dates
 
     @http.route(["/my/prepaid", "/my/prepaid/page/<int:page>"], type="http", auth="user", website=True)
     def portal_my_prepaid(self, page=1, **kw):
@@ -42,8 +73,6 @@ class PrepaidPortal(CustomerPortal):
     @http.route("/my/prepaid/<int:card_id>", type="http", auth="user", website=True)
     def portal_prepaid_card(self, card_id, **kw):
         card = self._prepaid_get_card(card_id)
-        if not card:
-            return request.not_found()
         entries = (
             request.env["prepaid.ledger.entry"]
             .sudo()
@@ -72,9 +101,11 @@ class PrepaidPortal(CustomerPortal):
     @http.route("/my/prepaid/<int:card_id>/statement", type="http", auth="user", website=True)
     def portal_prepaid_statement(self, card_id, date_from=None, date_to=None, **kw):
         card = self._prepaid_get_card(card_id)
-        if not card:
-            return request.not_found()
-        data = {"date_from": date_from or False, "date_to": date_to or False}
+        date_from, date_to = self._prepaid_get_statement_period(date_from, date_to)
+        data = {
+            "date_from": date_from and fields.Date.to_string(date_from),
+            "date_to": date_to and fields.Date.to_string(date_to),
+        }
         Report = request.env["ir.actions.report"].sudo()
         report_ref = "prepaid_services.action_report_prepaid_statement"
         content, report_type = Report._render_qweb_pdf(report_ref, card.ids, data=data)

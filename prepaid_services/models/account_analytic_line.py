@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools.misc import format_duration
 
 # Editing these on a timesheet corrects its consumption; nothing else re-links past work.
 PREPAID_TRIGGER_FIELDS = frozenset(
@@ -132,6 +133,7 @@ class AccountAnalyticLine(models.Model):
             cards = timesheet._prepaid_get_cards(jobs)
             if not cards:
                 continue
+            timesheet._prepaid_check_positive()
             hours = timesheet.unit_amount
             vals_list = []
             for index, card in enumerate(cards):
@@ -189,6 +191,20 @@ class AccountAnalyticLine(models.Model):
             )
         )
         return set(self.env.cr.fetchall())
+
+    def _prepaid_check_positive(self):
+        """Work drawn on a card is positive: a negative timesheet would hand credit back without a document."""
+        self.ensure_one()
+        if self.unit_amount < 0:
+            raise UserError(
+                self.env._(
+                    "Time logged on %(project)s is paid by a prepaid service, so it cannot be negative "
+                    "(%(duration)s). To correct time logged before, edit or delete that timesheet; to give the "
+                    "customer credit back, ask a prepaid services manager for a ledger entry.",
+                    project=self.project_id.display_name,
+                    duration=format_duration(self.unit_amount),
+                )
+            )
 
     def _prepaid_get_cards(self, jobs):
         """Cards this timesheet draws on, in drawdown order: expiring first, then priority."""

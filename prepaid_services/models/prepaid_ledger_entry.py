@@ -78,6 +78,7 @@ class PrepaidLedgerEntry(models.Model):
     value = fields.Monetary(
         currency_field="company_currency_id",
         readonly=True,
+        groups="base.group_user",
         help="Company-currency value moved on the deferred revenue account, at the rate of the top-ups consumed.",
     )
     unit_amount = fields.Float(
@@ -89,7 +90,7 @@ class PrepaidLedgerEntry(models.Model):
     )
     remaining_quantity = fields.Float(digits="Product Unit", readonly=True, string="Remaining")
     remaining_amount = fields.Monetary(readonly=True)
-    remaining_value = fields.Monetary(currency_field="company_currency_id", readonly=True)
+    remaining_value = fields.Monetary(currency_field="company_currency_id", readonly=True, groups="base.group_user")
     pending_quantity = fields.Float(
         digits="Product Unit",
         readonly=True,
@@ -98,8 +99,12 @@ class PrepaidLedgerEntry(models.Model):
     )
     valid_until = fields.Date(readonly=True, index=True, help="Last day this top-up can be used.")
     product_id = fields.Many2one("product.product", readonly=True, check_company=True)
-    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, index="btree_not_null")
-    invoice_line_id = fields.Many2one("account.move.line", readonly=True, index="btree_not_null")
+    move_id = fields.Many2one(
+        "account.move", string="Journal Entry", readonly=True, index="btree_not_null", groups="base.group_user"
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line", readonly=True, index="btree_not_null", groups="base.group_user"
+    )
     sale_line_id = fields.Many2one("sale.order.line", string="Sales Order Line", readonly=True)
     timesheet_id = fields.Many2one("account.analytic.line", readonly=True, index="btree_not_null")
     project_id = fields.Many2one("project.project", readonly=True, index="btree_not_null")
@@ -108,7 +113,9 @@ class PrepaidLedgerEntry(models.Model):
         "prepaid.ledger.entry", string="Reversal of", readonly=True, index="btree_not_null"
     )
     reversal_entry_ids = fields.One2many("prepaid.ledger.entry", "reversed_entry_id", string="Reversals")
-    user_id = fields.Many2one("res.users", string="Posted by", readonly=True, default=lambda self: self.env.user)
+    user_id = fields.Many2one(
+        "res.users", string="Posted by", readonly=True, default=lambda self: self.env.user, groups="base.group_user"
+    )
     outflow_application_ids = fields.One2many("prepaid.ledger.application", "outflow_id", string="Consumed Top-ups")
     inflow_application_ids = fields.One2many("prepaid.ledger.application", "inflow_id", string="Consumed by")
 
@@ -268,6 +275,7 @@ class PrepaidLedgerEntry(models.Model):
                 vals["quantity"] = vals.get("amount", 0.0)
             vals["quantity"] = card.currency_id.round(vals["quantity"])
         quantity = vals.get("quantity", 0.0)
+        card._check_balance_limit("quantity", quantity)
         rounding = card._get_unit_rounding()
         quantity = float_round(quantity, precision_rounding=rounding)
         vals["quantity"] = quantity
@@ -319,6 +327,8 @@ class PrepaidLedgerEntry(models.Model):
             value = vals.get("value")
             if value is None:
                 value = card.currency_id._convert(amount, card.company_currency_id, card.company_id, date)
+            card._check_balance_limit("amount", amount)
+            card._check_balance_limit("value", value)
             vals.update(
                 amount=card.currency_id.round(amount),
                 value=card.company_currency_id.round(value),
@@ -1003,6 +1013,7 @@ class _Allocator:
                     new = card.company_currency_id.round(new)
                 else:
                     new = card.currency_id.round(new)
+                card._check_balance_limit(fname, new)
                 changed = changed or bool(float_compare(new, card[fname], precision_digits=6))
                 row.append(new)
             row.append(expiries.get(card) or None)

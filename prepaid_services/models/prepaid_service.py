@@ -8,6 +8,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare
+from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update, clean_env, in_service_scope, service_scope
 
@@ -19,6 +20,34 @@ SERVICE_ONLY_FIELDS = BALANCE_FIELDS | {"low_balance_alerted", "expiry_alerted_d
 PERIODIC_CATCH_UP_LIMIT = 3
 # Guard of the period walk: a hundred years of monthly periods
 PERIODIC_MAX_PERIODS = 1200
+# Largest figure a card holds, in steps of its rounding: 1,000,000,000,000.00 in a two-decimal currency.
+# Odoo's float_round (currency.round, monetary fields, journal items) adds one step to a figure of more than
+# 2^49 (about 5.6 x 10^14) steps each time it rounds it, so larger figures cannot stay exact.
+MAX_ROUNDING_STEPS = 10**14
+
+# What a card charges for work and for time: one right, the prepaid manager's (as its rate rules)
+PRICING_FIELDS = frozenset(
+    {
+        "hourly_rate",
+        "overdraw_policy",
+        "billable_only",
+        "rate_ids",
+        "overage_band_ids",
+        "validity_interval",
+        "validity_unit",
+        "period_allowance",
+        "period_price",
+        "period_product_id",
+        "recurrence_interval",
+        "recurrence_unit",
+        "period_end_behaviour",
+        "carry_over_cap_type",
+        "carry_over_cap",
+        "carry_over_periods",
+        "termination_refund",
+        "recognition_method",
+    }
+)
 
 
 class PrepaidService(models.Model):
@@ -104,7 +133,8 @@ class PrepaidService(models.Model):
     closed = fields.Boolean(
         tracking=True,
         copy=False,
-        help="A closed card accepts no top-up and no consumption.",
+        readonly=True,
+        help="A closed card accepts no top-up and no consumption. Set by the Close and Reopen buttons only.",
     )
     validity_interval = fields.Integer(
         string="Validity",
@@ -159,7 +189,8 @@ class PrepaidService(models.Model):
     carry_over_periods = fields.Integer(string="Carried Residual Survives (periods)", default=1)
     termination_refund = fields.Boolean(
         string="Refund Unused on Early Termination",
-        help="Closing the card before its end refunds the unused balance with a credit note; otherwise it expires.",
+        help="What the Close wizard proposes for a card closed before its end: refund the unused balance with a "
+        "credit note; otherwise expire it.",
     )
     recognition_method = fields.Selection(
         [
@@ -184,9 +215,10 @@ class PrepaidService(models.Model):
         "account.analytic.account",
         check_company=True,
         copy=False,
+        groups="base.group_user",
         help="Analytic account of the revenue recognised and the residuals expired on this card.",
     )
-    note = fields.Html()
+    note = fields.Html(groups="base.group_user")
     hourly_rate = fields.Monetary(
         help="Amount cards: price of an hour of work when no rate rule applies. "
         "Empty: the price of the sales order item of the timesheet, else of the service product.",
@@ -197,7 +229,7 @@ class PrepaidService(models.Model):
     rate_ids = fields.One2many("prepaid.service.rate", "service_id", string="Rate Rules")
     can_edit_pricing = fields.Boolean(
         compute="_compute_can_edit_pricing",
-        help="Rate rules and overage bands are pricing: only prepaid managers may change them.",
+        help="Rates, rate rules, overage, period price and allowance, validity: only prepaid managers may change them.",
     )
 
     job_ids = fields.One2many("prepaid.service.job", "service_id", string="Assigned Jobs")
@@ -220,6 +252,7 @@ class PrepaidService(models.Model):
         currency_field="company_currency_id",
         readonly=True,
         copy=False,
+        groups="base.group_user",
         string="Deferred Revenue",
         help="Company-currency value of the open top-ups: what this card holds on the deferred revenue account.",
     )
@@ -254,6 +287,10 @@ class PrepaidService(models.Model):
     _check_dates = models.Constraint(
         "CHECK(date_end IS NULL OR date_end >= date_start)",
         "The end date of a prepaid service cannot be before its start date.",
+    )
+    _name_company_uniq = models.Constraint(
+        "UNIQUE(company_id, name)",
+        "Two prepaid services of a company cannot have the same number.",
     )
     _check_validity_interval = models.Constraint(
         "CHECK(validity_interval IS NULL OR validity_interval >= 0)",
@@ -312,9 +349,10 @@ class PrepaidService(models.Model):
         if operator not in ("in", "not in"):
             return NotImplemented
         self.env["prepaid.service"].flush_model(["quantity_outstanding", "low_balance_threshold"])
+        # a card without any entry has no stored balance yet (NULL): it holds nothing, so it runs low
         self.env.cr.execute(
             "SELECT id FROM prepaid_service WHERE low_balance_threshold > 0 "
-            "AND quantity_outstanding <= low_balance_threshold"
+            "AND COALESCE(quantity_outstanding, 0) <= low_balance_threshold"
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
         positive = (operator == "in") == (True in value)
@@ -337,6 +375,19 @@ class PrepaidService(models.Model):
             if min(card.carry_over_cap, card.carry_over_periods, card.period_allowance, card.period_price) < 0:
                 raise ValidationError(
                     self.env._("The allowance, price and carry-over rules of %s cannot be negative.", card.name)
+                )
+
+    @api.constrains("hourly_rate")
+    def _check_hourly_rate(self):
+        for card in self:
+            if card.currency_id.compare_amounts(card.hourly_rate, 0.0) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The hourly rate of %(card)s cannot be negative (%(rate)s): every timesheet on it would "
+                        "fail. Enter a positive rate, or leave it empty to use the price of the service.",
+                        card=card.display_name,
+                        rate=format_amount(self.env, card.hourly_rate, card.currency_id),
+                    )
                 )
 
     @api.constrains("service_type", "uom_id")
@@ -364,15 +415,31 @@ class PrepaidService(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         sequence = self.env["ir.sequence"]
+        cards = self
+        if not self._may_set_pricing():
+            # context defaults are client input too: pricing comes from the vals checked below, or not at all;
+            # removing keys takes a whole new context
+            context = {k: v for k, v in self.env.context.items() if k.removeprefix("default_") not in PRICING_FIELDS}
+            cards = self.with_context(context)  # pylint: disable=context-overridden
+            cards._check_pricing_rights(vals_list, creating=True)
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == self.env._("New"):
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = sequence.with_company(company).next_by_code("prepaid.service") or self.env._("New")
-        cards = super().create(vals_list)
+            # the number comes from the sequence only, whatever a client sends
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            vals["name"] = sequence.with_company(company).sudo().next_by_code("prepaid.service")
+            if not vals["name"]:
+                raise UserError(
+                    self.env._(
+                        "The numbering sequence of prepaid services (code prepaid.service) is missing for "
+                        "%(company)s. Restore it in Settings > Technical > Sequences.",
+                        company=company.name,
+                    )
+                )
+        cards = super(PrepaidService, cards).create(vals_list)
         cards._create_analytic_accounts()
-        return cards
+        return cards.with_env(self.env)
 
     def write(self, vals):
+        self._check_client_write(vals)
         service_only = set(vals) & SERVICE_ONLY_FIELDS
         if service_only and not in_service_scope():
             raise UserError(
@@ -395,6 +462,64 @@ class PrepaidService(models.Model):
                 ["partner_id"]
             )
         return super().write(vals)
+
+    def _check_client_write(self, vals):
+        """What no client may write: the number, the closed flag (Close and Reopen set it), pricing."""
+        if in_service_scope():
+            return
+        if "closed" in vals:
+            raise UserError(
+                self.env._(
+                    "Close a prepaid service with its Close button and reopen it with Reopen: they settle "
+                    "its open balance first."
+                )
+            )
+        if "name" in vals and any(card.name != vals["name"] for card in self):
+            raise UserError(
+                self.env._(
+                    "The number of a prepaid service comes from its sequence and cannot be changed. "
+                    "Use the Description to name it."
+                )
+            )
+        self._check_pricing_rights(vals)
+
+    def _may_set_pricing(self):
+        return self.env.su or in_service_scope() or self.env.user.has_group("prepaid_services.group_prepaid_manager")
+
+    def _check_pricing_rights(self, vals, creating=False):
+        """Pricing is one right, the prepaid manager's: rates, rate rules, overage, period price and allowance.
+
+        Checked on the server: the form only makes these fields read-only. On create, vals is the list of
+        the new cards' vals and values equal to the defaults set nothing.
+        """
+        if self._may_set_pricing():
+            return
+        if creating:
+            defaults = self.default_get(list(PRICING_FIELDS))
+            changed = {
+                f
+                for card_vals in vals
+                for f in PRICING_FIELDS & set(card_vals)
+                if (card_vals[f] or False) != (defaults.get(f) or False)
+            }
+        else:
+            changed = {f for f in PRICING_FIELDS & set(vals) if any(card._is_changed_by(f, vals[f]) for card in self)}
+        if changed:
+            raise AccessError(
+                self.env._(
+                    "Only a prepaid services manager can set the pricing of a prepaid service (%(fields)s). "
+                    "Ask a manager to change it.",
+                    fields=", ".join(sorted(self._fields[f].string for f in changed)),
+                )
+            )
+
+    def _is_changed_by(self, fname, value):
+        """Whether writing value into fname changes this card (x2many commands always do)."""
+        self.ensure_one()
+        field = self._fields[fname]
+        if field.type in ("one2many", "many2many"):
+            return bool(value)
+        return field.convert_to_record(field.convert_to_cache(value, self), self) != self[fname]
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_entries(self):
@@ -436,7 +561,49 @@ class PrepaidService(models.Model):
         if not self.validity_interval:
             return False
         delta = relativedelta(**{self.validity_unit or "months": self.validity_interval})
-        return from_date + delta - relativedelta(days=1)
+        try:
+            return from_date + delta - relativedelta(days=1)
+        except (ValueError, OverflowError):
+            raise UserError(
+                self.env._(
+                    "A top-up of %(card)s dated %(date)s would be valid for %(validity)s %(unit)s, beyond the last "
+                    "date a calendar holds (31 December 9999). Check the date of the entry.",
+                    card=self.display_name,
+                    date=format_date(self.env, from_date),
+                    validity=self.validity_interval,
+                    unit=dict(self._fields["validity_unit"]._description_selection(self.env)).get(
+                        self.validity_unit or "months"
+                    ),
+                )
+            ) from None
+
+    def _check_balance_limit(self, fname, value):
+        """Refuse a figure beyond what Odoo rounds exactly (MAX_ROUNDING_STEPS) instead of letting it drift.
+
+        fname says the figure's unit: value* in company currency, amount* in the card currency, else the
+        card's unit (money on an amount card).
+        """
+        self.ensure_one()
+        currency = (
+            self.company_currency_id
+            if fname.startswith(("value", "remaining_value"))
+            else self.currency_id
+            if fname.startswith(("amount", "remaining_amount"))
+            else None
+        )
+        rounding = currency.rounding if currency else self._get_unit_rounding()
+        if abs(value) <= MAX_ROUNDING_STEPS * rounding:
+            return
+        maximum = MAX_ROUNDING_STEPS * rounding
+        raise UserError(
+            self.env._(
+                "%(card)s cannot hold %(figure)s: a prepaid service holds at most %(maximum)s, beyond which amounts "
+                "can no longer be rounded exactly. Split the credit over several prepaid services.",
+                card=self.display_name,
+                figure=format_amount(self.env, value, currency) if currency else self._format_balance(value),
+                maximum=format_amount(self.env, maximum, currency) if currency else self._format_balance(maximum),
+            )
+        )
 
     def _get_hourly_rate(self, timesheet):
         self.ensure_one()
@@ -530,6 +697,15 @@ class PrepaidService(models.Model):
             result[card.id]["next_expiry_date"] = valid_until
         return result
 
+    def _get_balance_rounding(self, fname):
+        """Rounding a stored balance is kept at: company currency, card currency, or the card's unit."""
+        self.ensure_one()
+        if fname == "value_outstanding":
+            return self.company_currency_id.rounding
+        if fname.startswith("amount_"):
+            return self.currency_id.rounding
+        return self._get_unit_rounding()
+
     def _get_balance_differences(self):
         """Cards whose stored balances differ from the ledger: {card: {field: (stored, ledger)}}."""
         differences = {}
@@ -541,7 +717,9 @@ class PrepaidService(models.Model):
                 if fname == "next_expiry_date":
                     if (stored or False) != (expected or False):
                         diff[fname] = (stored, expected)
-                elif float_compare(stored, expected, precision_digits=4):
+                # at the precision the balance is kept in: the ledger's float sums of large figures are a
+                # fraction of a cent off the exact decimal sum the stored balance holds
+                elif float_compare(stored, expected, precision_rounding=card._get_balance_rounding(fname)):
                     diff[fname] = (stored, expected)
             if diff:
                 differences[card] = diff
@@ -1308,63 +1486,181 @@ class PrepaidService(models.Model):
         if vals_list:
             self.env["prepaid.ledger.entry"]._post_entries(vals_list)
 
-    def _terminate(self, date=None):
-        """Close a periodic card early: refund the unused balance by credit note, or expire it."""
-        date = date or fields.Date.context_today(self)
-        for card in self:
-            open_lots = (
-                self.env["prepaid.ledger.entry"]
-                .sudo()
-                .search([("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)])
+    # ------------------------------------------------------------------
+    # Closing
+    # ------------------------------------------------------------------
+    def _get_open_balance(self):
+        """What closing this card leaves open, read from the ledger now (never from a client's figures).
+
+        lots: open top-ups (lapsed: those past their validity, which the expiry run releases on their own date);
+        quantity/amount: what they hold; pending: consumption beyond the balance that no top-up settled;
+        early: a periodic card closed before its end, whose invoicing stops.
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        lots = Entry.search(
+            [("service_id", "=", self.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)],
+            order="valid_until, date, id",
+        )
+        lapsed = lots.filtered(lambda lot: lot.valid_until and lot.valid_until < today)
+        pending = Entry.search([("service_id", "=", self.id), ("pending_quantity", ">", 0)])
+        return {
+            "lots": lots,
+            "lapsed": lapsed,
+            "quantity": sum(lots.mapped("remaining_quantity")),
+            "amount": sum(lots.mapped("remaining_amount")),
+            "lapsed_quantity": sum(lapsed.mapped("remaining_quantity")),
+            "lapsed_amount": sum(lapsed.mapped("remaining_amount")),
+            "pending": sum(pending.mapped("pending_quantity")),
+            "early": self.accrual == "periodic" and (not self.date_end or self.date_end > today),
+        }
+
+    def _format_balance(self, quantity, amount=None):
+        """A balance as Odoo shows it: '20.50 Hours worth $1,947.50', or '$1,947.50' on a money card."""
+        self.ensure_one()
+        if self.service_type == "amount":
+            return format_amount(self.env, quantity, self.currency_id)
+        units = f"{formatLang(self.env, quantity, dp='Product Unit')} {self.uom_id.name}"
+        if amount is None:
+            return units
+        return self.env._(
+            "%(units)s worth %(amount)s", units=units, amount=format_amount(self.env, amount, self.currency_id)
+        )
+
+    def _has_financial_close(self, balance):
+        """Closing moves money: an open balance to expire, refund or leave to lapse, an unsettled
+        shortfall, or a periodic card whose invoicing stops before its end."""
+        rounding = self._get_unit_rounding()
+        return (
+            bool(balance["lots"])
+            or float_compare(balance["pending"], 0.0, precision_rounding=rounding) > 0
+            or balance["early"]
+        )
+
+    def _check_close_rights(self, balance):
+        """Closing with a financial effect is a prepaid manager's act; any prepaid user closes an empty card."""
+        self.ensure_one()
+        if self.env.su or self.env.user.has_group("prepaid_services.group_prepaid_manager"):
+            return
+        if self._has_financial_close(balance):
+            raise AccessError(
+                self.env._(
+                    "Closing %(card)s has a financial effect (%(reasons)s): only a prepaid services manager can "
+                    "close it. Ask a manager to close it.",
+                    card=self.display_name,
+                    reasons="; ".join(self._get_close_reasons(balance)),
+                )
             )
-            if card.termination_refund and open_lots:
-                quantity = sum(open_lots.mapped("remaining_quantity"))
-                amount = sum(open_lots.mapped("remaining_amount"))
-                refund = (
-                    self.env["account.move"]
-                    .sudo()
-                    .create(
-                        {
-                            "move_type": "out_refund",
-                            "partner_id": card.partner_id.id,
-                            "company_id": card.company_id.id,
-                            "currency_id": card.currency_id.id,
-                            "invoice_date": date,
-                            "invoice_origin": card.name,
-                            "invoice_line_ids": [
-                                Command.create(
-                                    {
-                                        "product_id": card.period_product_id.id or card.product_id.id,
-                                        "name": self.env._("%s: unused balance refunded on termination", card.name),
-                                        "quantity": 1.0,
-                                        "price_unit": amount,
-                                        "tax_ids": [Command.clear()],
-                                        "prepaid_service_id": card.id,
-                                        "prepaid_quantity": quantity,
-                                    }
-                                )
-                            ],
-                        }
-                    )
+
+    def _get_close_reasons(self, balance):
+        self.ensure_one()
+        reasons = []
+        if balance["lots"]:
+            reasons.append(self.env._("%s still open", self._format_balance(balance["quantity"], balance["amount"])))
+        if float_compare(balance["pending"], 0.0, precision_rounding=self._get_unit_rounding()) > 0:
+            reasons.append(
+                self.env._("%s used beyond the balance and not settled", self._format_balance(balance["pending"]))
+            )
+        if balance["early"]:
+            reasons.append(self.env._("its periodic invoicing stops before the end of the contract"))
+        return reasons
+
+    def _get_refund_product(self, lots):
+        """Prepaid top-up product of the termination credit note: its line books to deferred revenue."""
+        self.ensure_one()
+        return (self.period_product_id | lots.product_id | self.product_id).filtered("prepaid_ok")[:1]
+
+    def _close(self, disposal=False):
+        """Close cards and dispose of their open balance: expire it now, refund it by credit note, or keep it.
+
+        disposal: "expire", "refund" or "keep" (the lots stay and the expiry run releases them on their date).
+        Lots already past their validity expire on their own date first. The caller checks the rights.
+        """
+        today = fields.Date.context_today(self)
+        self._lock_for_update()
+        self.invalidate_recordset()
+        for card in self:
+            message = False
+            if disposal in ("expire", "refund"):
+                card._expire_residuals(today)
+                balance = card._get_open_balance()
+                if balance["lots"]:
+                    released = card._format_balance(balance["quantity"], balance["amount"])
+                    if disposal == "expire":
+                        card._expire_open_lots(balance["lots"], today)
+                        message = self.env._("Closed: %s expired (breakage).", released)
+                    else:
+                        refund = card._refund_open_lots(balance["lots"], today)
+                        message = self.env._(
+                            "Closed: %(balance)s refunded by %(refund)s.", balance=released, refund=refund.name
+                        )
+            elif disposal == "keep":
+                message = self.env._("Closed: the open top-ups stay and expire on their own dates.")
+            if message:
+                card.message_post(body=message)
+        with service_scope():
+            self.write({"closed": True})
+
+    def _expire_open_lots(self, lots, date):
+        self.ensure_one()
+        return self.env["prepaid.ledger.entry"]._post_entries(
+            [
+                {
+                    "service_id": self.id,
+                    "entry_type": "expiry",
+                    "date": date,
+                    "apply_to_entry_id": lot.id,
+                    "expire_remaining": True,
+                    "product_id": lot.product_id.id,
+                    "name": self.env._("Expired on closing"),
+                }
+                for lot in lots
+            ]
+        )
+
+    def _refund_open_lots(self, lots, date):
+        """Credit note of what the open lots hold; posting it takes them back (refund entries)."""
+        self.ensure_one()
+        product = self._get_refund_product(lots)
+        if not product:
+            raise UserError(
+                self.env._(
+                    "%(card)s has no prepaid top-up product to refund its balance with: set its Invoiced Product, "
+                    "or choose to expire the balance.",
+                    card=self.display_name,
                 )
-                refund.action_post()
-                card.message_post(body=self.env._("Terminated: unused balance refunded by %s.", refund.name))
-            elif open_lots:
-                self.env["prepaid.ledger.entry"]._post_entries(
-                    [
-                        {
-                            "service_id": card.id,
-                            "entry_type": "expiry",
-                            "date": date,
-                            "apply_to_entry_id": lot.id,
-                            "expire_remaining": True,
-                            "product_id": lot.product_id.id,
-                            "name": self.env._("Expired on early termination"),
-                        }
-                        for lot in open_lots
-                    ]
-                )
-        self.write({"closed": True})
+            )
+        # sudo: a prepaid manager closes the card without invoicing rights; the screen's context stays out
+        refund = (
+            clean_env(self.env)["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "currency_id": self.currency_id.id,
+                    "invoice_date": date,
+                    "invoice_origin": self.name,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "name": self.env._("%s: unused balance refunded on closing", self.name),
+                                "quantity": 1.0,
+                                "price_unit": sum(lots.mapped("remaining_amount")),
+                                "tax_ids": [Command.clear()],
+                                "prepaid_service_id": self.id,
+                                "prepaid_quantity": sum(lots.mapped("remaining_quantity")),
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        refund.action_post()
+        return refund
 
     # ------------------------------------------------------------------
     # Scheduled actions: one card that fails does not stop the others
@@ -1828,14 +2124,24 @@ class PrepaidService(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_close(self):
-        today = fields.Date.context_today(self)
-        early = self.filtered(lambda c: c.accrual == "periodic" and (not c.date_end or c.date_end > today))
-        if early:
-            early._terminate(today)
-        (self - early).write({"closed": True})
+        """Close button: the Close wizard says what is open and asks what to do with it."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Close %s", self.name),
+            "res_model": "prepaid.close.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_service_id": self.id},
+        }
 
     def action_reopen(self):
-        self.write({"closed": False})
+        if not self.env.user.has_group("prepaid_services.group_prepaid_manager"):
+            raise AccessError(
+                self.env._("Only a prepaid services manager can reopen a prepaid service. Ask a manager to reopen it.")
+            )
+        with service_scope():
+            self.write({"closed": False})
         self.job_ids._check_project_single_customer()
 
     def action_view_entries(self):

@@ -2,6 +2,7 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import format_amount, formatLang
 
 
 class PrepaidServiceRate(models.Model):
@@ -60,13 +61,22 @@ class PrepaidServiceRate(models.Model):
         help="Amount cards: price per hour, per block or per task. Empty: the card's hourly rate times the factor.",
     )
 
-    @api.constrains("conversion", "block_minutes", "factor")
+    @api.constrains("conversion", "block_minutes", "factor", "price_unit")
     def _check_values(self):
         for rule in self:
             if rule.conversion == "block" and rule.block_minutes <= 0:
                 raise ValidationError(self.env._("A block of minutes must last at least one minute."))
-            if rule.factor < 0 or rule.price_unit < 0:
-                raise ValidationError(self.env._("A rate rule cannot have a negative factor or price."))
+            if rule.factor < 0 or rule.currency_id.compare_amounts(rule.price_unit, 0.0) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The rate rule %(rule)s of %(card)s cannot have a negative factor (%(factor)s) or price "
+                        "(%(price)s): work would add credit instead of using it. Enter zero or more.",
+                        rule=rule.name or rule.id,
+                        card=rule.service_id.display_name,
+                        factor=formatLang(self.env, rule.factor, dp="Product Unit"),
+                        price=format_amount(self.env, rule.price_unit, rule.currency_id),
+                    )
+                )
 
     def _specificity(self):
         return sum(bool(self[f]) for f in ("product_id", "employee_id", "project_id", "task_id")) + (

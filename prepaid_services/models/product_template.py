@@ -2,6 +2,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import float_compare
+from odoo.tools.misc import formatLang
 
 
 class ProductTemplate(models.Model):
@@ -48,6 +50,24 @@ class ProductTemplate(models.Model):
             if template.prepaid_ok and template.type != "service":
                 raise ValidationError(
                     self.env._("The prepaid top-up %s must be a service product.", template.display_name)
+                )
+
+    @api.constrains("prepaid_ok", "prepaid_service_type", "prepaid_quantity")
+    def _check_prepaid_quantity(self):
+        """A top-up credits something: otherwise its invoice fails only when it is posted."""
+        for template in self:
+            if (
+                template.prepaid_ok
+                and template.prepaid_service_type == "quantity"
+                and float_compare(template.prepaid_quantity, 0.0, precision_digits=6) <= 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The prepaid top-up %(product)s credits %(quantity)s units per unit sold: set how many units "
+                        "each unit sold credits (Credited per Unit Sold), more than zero.",
+                        product=template.display_name,
+                        quantity=formatLang(self.env, template.prepaid_quantity, dp="Product Unit"),
+                    )
                 )
 
     @api.onchange("prepaid_ok")

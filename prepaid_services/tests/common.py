@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
+from odoo.tests import Form, HttpCase, freeze_time, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -88,6 +88,15 @@ class PrepaidCommon(AccountTestInvoicingCommon):
                 }
             ]
         )
+
+    @classmethod
+    def _close_card(cls, card, disposal=None):
+        """Close a card through the wizard its Close button opens; disposal: what to do with the open balance."""
+        action = card.action_close()
+        wizard = Form(card.env[action["res_model"]].with_context(**action["context"]))
+        if disposal:
+            wizard.disposal = disposal
+        return wizard.save().action_confirm()
 
     # ------------------------------------------------------------------
     # Assertions

@@ -109,7 +109,7 @@ class TestLedgerIntegrity(PrepaidCommon):
         self._assert_refused_and_nothing_written(
             card, "needs a quantity or an amount other than zero", {"entry_type": "usage", "quantity": 0}
         )
-        card.action_close()
+        self._close_card(card)
         self._assert_refused_and_nothing_written(card, "is closed", {"entry_type": "usage", "quantity": -1})
 
     def test_card_type_and_currency_are_frozen_once_it_has_entries(self):

@@ -166,7 +166,7 @@ class TestPeriodic(PrepaidSaleCommon):
         self._run("2026-01-01")
         self._use(card, 4, date(2026, 1, 10))
         with freeze_time("2026-01-20"):
-            card.action_close()
+            self._close_card(card)
         refund = card.entry_ids.filtered(lambda e: e.entry_type == "refund")
         self.assertEqual((refund.quantity, refund.value), (-6.0, -600.0))
         credit_note = refund.move_id
@@ -187,7 +187,7 @@ class TestPeriodic(PrepaidSaleCommon):
         card = self._periodic_card(date_end=date(2026, 12, 31))
         self._run("2026-01-01")
         with freeze_time("2026-01-20"):
-            card.action_close()
+            self._close_card(card)
         self.assertEqual(card.quantity_expired, 10.0)
         self.assertDeferredRevenueTies()
 

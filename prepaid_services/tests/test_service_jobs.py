@@ -40,7 +40,7 @@ class TestServiceJobs(PrepaidCommon):
         card_a = self._create_card()
         card_b = self._create_card(partner_id=self.partner_b.id)
         self.env["prepaid.service.job"].create({"service_id": card_a.id, "project_id": self.project.id})
-        card_a.action_close()
+        self._close_card(card_a)
         job = self.env["prepaid.service.job"].create({"service_id": card_b.id, "project_id": self.project.id})
         self.assertEqual(card_b.job_ids, job)
 

@@ -1,4 +1,5 @@
 from . import (
+    prepaid_close_wizard,
     prepaid_expiry_wizard,
     prepaid_ledger_entry_wizard,
     prepaid_rollforward_wizard,

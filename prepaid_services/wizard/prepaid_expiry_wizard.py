@@ -1,5 +1,5 @@
 from odoo import Command, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class PrepaidExpiryWizard(models.TransientModel):
@@ -9,7 +9,11 @@ class PrepaidExpiryWizard(models.TransientModel):
     _description = "Expire Prepaid Residuals"
 
     service_ids = fields.Many2many("prepaid.service", string="Prepaid Services")
-    date = fields.Date(string="Expire top-ups valid until before", default=fields.Date.context_today, readonly=True)
+    date = fields.Date(
+        string="Expire top-ups valid until before",
+        compute="_compute_date",
+        help="Today on the server: what a client sends does not move it.",
+    )
     line_ids = fields.One2many("prepaid.expiry.wizard.line", "wizard_id", string="Residuals to expire")
     total_value = fields.Monetary(compute="_compute_total_value", currency_field="company_currency_id")
     company_currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
@@ -18,10 +22,24 @@ class PrepaidExpiryWizard(models.TransientModel):
         for wizard in self:
             wizard.total_value = sum(wizard.line_ids.mapped("value"))
 
+    def _compute_date(self):
+        self.date = self._get_today()
+
+    def _get_today(self):
+        """Today in the user's own timezone, not in one the client's context names."""
+        return fields.Date.context_today(self.with_context(tz=self.env.user.tz or "UTC"))
+
+    def _get_expirable_inflows(self):
+        """What the selected cards have to expire today, read now; no card selected expires nothing."""
+        self.ensure_one()
+        if not self.service_ids:
+            return self.env["prepaid.ledger.entry"]
+        return self.service_ids._get_expirable_inflows(self._get_today())
+
     def _compute_preview(self):
         """Fill the lines from the open top-ups past their validity; posts nothing."""
         for wizard in self:
-            inflows = wizard.service_ids._get_expirable_inflows(wizard.date)
+            inflows = wizard._get_expirable_inflows()
             lines = []
             for inflow in inflows:
                 company = inflow.company_id
@@ -44,10 +62,25 @@ class PrepaidExpiryWizard(models.TransientModel):
             wizard.line_ids = [Command.clear(), *lines]
 
     def action_confirm(self):
+        """Expire what is expirable today on the wizard's cards among the lines shown, and nothing else.
+
+        The lines are client input: one may name any top-up (one valid until 2030, one without expiry);
+        only the intersection with what the server finds expirable now is posted.
+        """
         self.ensure_one()
-        if not self.line_ids:
-            raise UserError(self.env._("Nothing has expired on the selected prepaid services."))
-        entries = self.service_ids._expire_residuals(inflows=self.line_ids.inflow_id)
+        if not self.env.user.has_group("prepaid_services.group_prepaid_manager"):
+            raise AccessError(self.env._("Only a prepaid services manager can expire residuals."))
+        if not self.service_ids:
+            raise UserError(self.env._("Select the prepaid services whose residuals to expire."))
+        inflows = self._get_expirable_inflows() & self.line_ids.inflow_id
+        if not inflows:
+            raise UserError(
+                self.env._(
+                    "Nothing has expired on the selected prepaid services. "
+                    "Top-ups expire the day after their last valid day."
+                )
+            )
+        entries = self.service_ids._expire_residuals(inflows=inflows)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

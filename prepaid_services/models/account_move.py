@@ -137,10 +137,23 @@ class AccountMove(models.Model):
         restored = credit_lines.filtered(lambda line: line.move_id.move_type == "out_refund")
         for credit_note in restored.move_id:
             lines = restored.filtered(lambda line, move=credit_note: line.move_id == move)
-            given_back = lines._prepaid_origin_usage()._reverse_entries(
-                date=credit_note.date,
-                description=self.env._("Credit note %s", credit_note.name),
-                document_lines=list(lines),
+            usages = lines._prepaid_origin_usage()
+            given_back = Entry._post_entries(
+                [
+                    {
+                        "service_id": usage.service_id.id,
+                        "entry_type": "usage",
+                        "reversed_entry_id": usage.id,
+                        # all or part of the credit the invoice used: what this line gives back
+                        "quantity": -line.price_subtotal,
+                        "partial": True,
+                        "date": credit_note.date,
+                        "name": self.env._("Credit note %s", credit_note.name),
+                        "product_id": usage.product_id.id,
+                        "invoice_line_id": line.id,
+                    }
+                    for line, usage in zip(lines, usages, strict=True)
+                ]
             )
             # each reversal follows its usage, one usage per credit note line
             given_back._prepaid_settle_document_difference(list(lines))

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_amount
 
 from .account_move import _differs
 from .utils import bulk_update, in_service_scope
@@ -71,13 +72,16 @@ class AccountMoveLine(models.Model):
         return res
 
     def _prepaid_origin_usage(self):
-        """Usage entries of the invoice lines these credit note lines reverse."""
+        """Usage entries of the invoice lines these credit note lines give credit back to, one per line.
+
+        A credit note may give back all or part of what its invoice used; never more than is left to give back.
+        """
         entries = self.env["prepaid.ledger.entry"]
         for line in self:
             origin = line.move_id.reversed_entry_id.line_ids.filtered(
                 lambda o, line=line: o.prepaid_service_id == line.prepaid_service_id and o._is_prepaid_credit_line()
             )
-            usage = (
+            usages = (
                 self.env["prepaid.ledger.entry"]
                 .sudo()
                 .search(
@@ -85,18 +89,21 @@ class AccountMoveLine(models.Model):
                         ("invoice_line_id", "in", origin.ids),
                         ("entry_type", "=", "usage"),
                         ("reversed_entry_id", "=", False),
-                    ]
+                    ],
+                    order="id",
                 )
-                # not given back already (a give-back undone by resetting its credit note does not count)
-                .filtered(lambda u: not u.reversal_entry_ids.filtered(lambda r: not r.reversal_entry_ids))
             )
-            if not usage or line.currency_id.compare_amounts(usage.amount, line.price_subtotal):
+            back = -line.price_subtotal
+            usage = next((u for u in usages if line.currency_id.compare_amounts(u._get_givable(), back) >= 0), None)
+            if usage is None:
                 raise UserError(
                     self.env._(
-                        "The credit note line %(line)s gives back prepaid credit of %(card)s: it must reverse the "
-                        "whole credit line of the original invoice.",
+                        "The credit note line %(line)s gives back %(back)s of prepaid credit of %(card)s, but its "
+                        "invoice has only %(left)s left to give back. Reduce the line to at most that.",
                         line=line.display_name,
+                        back=format_amount(self.env, back, line.currency_id),
                         card=line.prepaid_service_id.display_name,
+                        left=format_amount(self.env, sum(u._get_givable() for u in usages), line.currency_id),
                     )
                 )
             entries |= usage

@@ -25,7 +25,7 @@ SERVICE_FIELDS = frozenset(
     {"remaining_quantity", "remaining_amount", "remaining_value", "pending_quantity", "amount", "value", "move_id"}
 )
 # Keys of _post_entries() vals that steer the posting and are not stored
-POSTING_KEYS = ("apply_to_entry_id", "counterpart_account_id", "expire_remaining", "value_only")
+POSTING_KEYS = ("apply_to_entry_id", "counterpart_account_id", "expire_remaining", "value_only", "partial")
 
 
 class PrepaidLedgerEntry(models.Model):
@@ -207,7 +207,7 @@ class PrepaidLedgerEntry(models.Model):
                     continue
                 vals["quantity"] = -remaining
             card = cards_by_id[vals["service_id"]]
-            self._prepare_posting_vals(card, vals, value_only=bool(info["value_only"]))
+            self._prepare_posting_vals(card, vals, value_only=bool(info["value_only"]), partial=bool(info["partial"]))
             posting_info.append(info)
             create_vals.append(vals)
         cards.check_access("write")
@@ -228,10 +228,11 @@ class PrepaidLedgerEntry(models.Model):
         return entries
 
     @api.model
-    def _prepare_posting_vals(self, card, vals, value_only=False):
+    def _prepare_posting_vals(self, card, vals, value_only=False, partial=False):
         """Check one entry before it is posted and fill in what derives from the card.
 
         value_only: a straight-line recognition that releases value of a top-up without using units.
+        partial: a reversal of a consumption that gives back only the quantity given (a partial credit note).
         """
         env = self.env
         entry_type = vals.get("entry_type")
@@ -287,12 +288,12 @@ class PrepaidLedgerEntry(models.Model):
                 entry_type=reversed_entry.entry_type,
                 bucket=reversed_entry.bucket,
                 is_inflow=False,
-                quantity=-reversed_entry.quantity,
+                quantity=quantity if partial and not reversed_entry.is_inflow else -reversed_entry.quantity,
             )
             if reversed_entry.is_inflow:
                 vals.update(amount=-reversed_entry.amount, value=-reversed_entry.value)
             elif card.service_type == "amount":
-                vals["amount"] = -reversed_entry.amount
+                vals["amount"] = vals["quantity"] if partial else -reversed_entry.amount
             return vals
 
         if value_only:
@@ -534,6 +535,12 @@ class PrepaidLedgerEntry(models.Model):
         if specs:
             self.env["prepaid.service"]._create_journal_entries(specs)
 
+    def _get_givable(self):
+        """What of this consumption can still be given back: its amount less the give-backs not undone."""
+        self.ensure_one()
+        given = self.reversal_entry_ids.filtered(lambda r: not r.reversal_entry_ids)
+        return -self.amount - sum(given.mapped("amount"))
+
     def _get_move_ref(self):
         self.ensure_one()
         labels = dict(self._fields["entry_type"]._description_selection(self.env))
@@ -547,13 +554,8 @@ class PrepaidLedgerEntry(models.Model):
     # ------------------------------------------------------------------
     # Reversal
     # ------------------------------------------------------------------
-    def _reverse_entries(self, date=False, description=False, document_lines=None):
-        """Undo entries with new entries that restore exactly what they moved.
-
-        document_lines: the line of the document that undoes each entry (a credit note giving back credit),
-        when it is not the entry's own document line.
-        """
-        document_by_entry = dict(zip(self, document_lines or [], strict=False))
+    def _reverse_entries(self, date=False, description=False):
+        """Undo entries with new entries that restore exactly what they moved."""
         # a give-back that was itself undone (its credit note reset to draft) no longer reverses its entry
         to_reverse = self.filtered(
             lambda e: not e.reversed_entry_id and not e.reversal_entry_ids.filtered(lambda r: not r.reversal_entry_ids)
@@ -586,7 +588,7 @@ class PrepaidLedgerEntry(models.Model):
                     "project_id": entry.project_id.id,
                     "employee_id": entry.employee_id.id,
                     "sale_line_id": entry.sale_line_id.id,
-                    "invoice_line_id": document_by_entry.get(entry, entry.invoice_line_id).id,
+                    "invoice_line_id": entry.invoice_line_id.id,
                 }
                 for entry in to_reverse
             ]

@@ -180,3 +180,40 @@ class TestDocumentLifecycle(PrepaidTimesheetCommon):
         self.assertEqual(card.quantity_outstanding, 1.0)
         self.assertBalancesMatchLedger(card)
         self.assertDeferredRevenueTies()
+
+    def test_partial_credit_notes_give_back_the_matching_part_of_the_credit(self):
+        card, _topup = self._sell(self.balance_product, 500.0)
+        invoice = self._paid_with_credit(200.0)
+        self.assertTies(card, 300.0)
+
+        first = self._reverse_invoice(invoice, date="2026-02-10")
+        for line in first.invoice_line_ids:
+            line.price_unit /= 4  # a quarter of each line: 50 of the equipment, 50 of the credit
+        first.action_post()
+        self.assertMoveLines(
+            first,
+            [
+                {"account_id": self.company_data["default_account_receivable"], "debit": 0.0, "credit": 0.0},
+                {"account_id": self.income_account, "debit": 50.0, "credit": 0.0},
+                {
+                    "account_id": self.deferred_account,
+                    "debit": 0.0,
+                    "credit": 50.0,
+                    "analytic_distribution": card._get_analytic_distribution() or False,
+                },
+            ],
+        )
+        self.assertTies(card, 350.0)
+        given = card.entry_ids.filtered(lambda e: e.invoice_line_id.move_id == first)
+        self.assertEqual((given.quantity, given.amount, given.value), (50.0, 50.0, 50.0))
+
+        rest = self._reverse_invoice(invoice, date="2026-02-11")
+        for line in rest.invoice_line_ids:
+            line.price_unit *= 3 / 4
+        rest.action_post()
+        self.assertTies(card, 500.0)
+
+        too_much = self._reverse_invoice(invoice, date="2026-02-12")
+        with self.assertRaisesRegex(UserError, "has only \\$\\s?0.00 left to give back"):
+            too_much.action_post()
+        self.assertTies(card, 500.0)

@@ -12,6 +12,7 @@ from . import (
     test_invoice_credit,
     test_ledger_fifo,
     test_ledger_integrity,
+    test_ledger_properties,
     test_multicompany,
     test_periodic,
     test_periodic_billing,

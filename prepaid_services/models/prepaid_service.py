@@ -970,7 +970,9 @@ class PrepaidService(models.Model):
         if self.period_end_behaviour == "expire":
             return period_end
         if self.period_end_behaviour == "carry_over":
-            return period_end + self._get_period_delta(max(self.carry_over_periods, 0))
+            # to the end of the last period it survives: February's residual lives to March 31, not March 28
+            next_start = period_end + relativedelta(days=1)
+            return next_start + self._get_period_delta(max(self.carry_over_periods, 0)) - relativedelta(days=1)
         return self.date_end or False
 
     def _prepare_period_invoice_vals(self, period):

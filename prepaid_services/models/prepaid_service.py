@@ -921,6 +921,10 @@ class PrepaidService(models.Model):
         self.ensure_one()
         if periods is None:
             periods = self.env["prepaid.service.period"].sudo().search([("service_id", "=", self.id)])
+        if any(period.sale_line_id and period.invoice_id.state != "posted" for period in periods):
+            # a card sold on an order starts with its order's invoice: nothing is due before it is posted,
+            # and that first period is the order's to bill, never this action's
+            return []
 
         def is_due(start, end):
             if self.date_end and start > self.date_end:

@@ -140,10 +140,16 @@ class AccountMoveLine(models.Model):
                 )
             groups[(line.move_id, line.product_id)] |= line
         card_vals = []
-        for (move, product), _lines in groups.items():
+        for (move, product), lines in groups.items():
+            product.product_tmpl_id._check_prepaid_periodic_sale(move.name)
             card_vals.append(
                 {
-                    **product.product_tmpl_id._get_prepaid_card_vals(),
+                    **product.product_tmpl_id._get_prepaid_card_vals(
+                        quantity=sum(line._get_prepaid_product_quantity() for line in lines),
+                        currency=move.currency_id,
+                        company=move.company_id,
+                        date=move.invoice_date or move.date,
+                    ),
                     "partner_id": move.partner_id.id,
                     "company_id": move.company_id.id,
                     "currency_id": move.currency_id.id,
@@ -160,6 +166,38 @@ class AccountMoveLine(models.Model):
             ["prepaid_service_id"],
             [(line.id, card.id) for lines, card in zip(groups.values(), cards, strict=True) for line in lines],
         )
+        # an invoice made by hand that opens a periodic card is its first period's, like an order's invoice
+        opened = [
+            (lines, card) for lines, card in zip(groups.values(), cards, strict=True) if card.accrual == "periodic"
+        ]
+        if not opened:
+            return
+        periods = self.env["prepaid.service.period"]._create_opening_periods(
+            [{"service_id": card.id, "invoice_id": lines.move_id.id} for lines, card in opened]
+        )
+        rows = []
+        for (lines, card), period in zip(opened, periods, strict=True):
+            for line in lines:
+                credit = line.product_id.product_tmpl_id._get_prepaid_period_terms(
+                    quantity=line._get_prepaid_product_quantity(),
+                    currency=card.currency_id,
+                    company=card.company_id,
+                    date=card.date_start,
+                )["period_allowance"]
+                vals = period._get_opening_line_vals(credit)
+                rows.append(
+                    (line.id, vals["prepaid_period_id"], vals["prepaid_quantity"], vals["prepaid_valid_until"] or None)
+                )
+        bulk_update(
+            self.env["account.move.line"], ["prepaid_period_id", "prepaid_quantity", "prepaid_valid_until"], rows
+        )
+
+    def _get_prepaid_product_quantity(self):
+        """This line's quantity in its product's own unit."""
+        self.ensure_one()
+        if self.product_uom_id and self.product_uom_id != self.product_id.uom_id:
+            return self.product_uom_id._compute_quantity(self.quantity, self.product_id.uom_id, round=False)
+        return self.quantity
 
     def _prepaid_prepare_entry_vals(self, entry_type):
         self.ensure_one()

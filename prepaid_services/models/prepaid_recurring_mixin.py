@@ -2,6 +2,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
 
+# Recurrence of periodic cards and of the products that open them
+RECURRENCE_UNITS = [("month", "Months"), ("quarter", "Quarters"), ("year", "Years")]
+
 
 class PrepaidRecurringMixin(models.AbstractModel):
     """Recurrence of a periodic prepaid service: every N months, quarters or years."""
@@ -10,9 +13,7 @@ class PrepaidRecurringMixin(models.AbstractModel):
     _description = "Prepaid Recurrence"
 
     recurrence_interval = fields.Integer(string="Every", default=1)
-    recurrence_unit = fields.Selection(
-        [("month", "Months"), ("quarter", "Quarters"), ("year", "Years")], string="Period", default="month"
-    )
+    recurrence_unit = fields.Selection(RECURRENCE_UNITS, string="Period", default="month")
 
     def _get_period_delta(self, periods=1):
         self.ensure_one()

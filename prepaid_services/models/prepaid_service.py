@@ -1099,6 +1099,10 @@ class PrepaidService(models.Model):
         self.ensure_one()
         if periods is None:
             periods = self.env["prepaid.service.period"].sudo().search([("service_id", "=", self.id)])
+        if any(period.sale_line_id and period.invoice_id.state != "posted" for period in periods):
+            # a card sold on an order starts with its order's invoice: nothing is due before it is posted,
+            # and that first period is the order's to bill, never this action's
+            return []
 
         def is_due(start, end):
             if self.date_end and start > self.date_end:
@@ -1148,7 +1152,9 @@ class PrepaidService(models.Model):
         if self.period_end_behaviour == "expire":
             return period_end
         if self.period_end_behaviour == "carry_over":
-            return period_end + self._get_period_delta(max(self.carry_over_periods, 0))
+            # to the end of the last period it survives: February's residual lives to March 31, not March 28
+            next_start = period_end + relativedelta(days=1)
+            return next_start + self._get_period_delta(max(self.carry_over_periods, 0)) - relativedelta(days=1)
         return self.date_end or False
 
     def _prepare_period_invoice_vals(self, period):

@@ -38,7 +38,8 @@ class ProductProduct(models.Model):
         self.ensure_one()
         if uom and uom != self.uom_id:
             quantity = uom._compute_quantity(quantity, self.uom_id)
-        quantity *= self.prepaid_quantity
+        # a unit of a periodic product is one period's allowance, whichever period it pays
+        quantity *= self.prepaid_period_allowance if self.prepaid_accrual == "periodic" else self.prepaid_quantity
         if card and card.service_type == "quantity" and self.prepaid_service_type == "quantity":
             self._check_prepaid_uom(card)
             credited = self._get_prepaid_uom()

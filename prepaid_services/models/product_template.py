@@ -1,9 +1,11 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 from odoo.tools.misc import formatLang
+
+from .prepaid_recurring_mixin import RECURRENCE_UNITS
 
 
 class ProductTemplate(models.Model):
@@ -43,6 +45,65 @@ class ProductTemplate(models.Model):
     prepaid_accrual = fields.Selection(
         [("one_time", "One-time"), ("periodic", "Periodic")], string="Accrual", default="one_time"
     )
+    # What a periodic card opened by a sale of this product repeats every period (see _get_prepaid_card_vals)
+    prepaid_recurrence_interval = fields.Integer(string="Invoiced Every", default=1)
+    prepaid_recurrence_unit = fields.Selection(RECURRENCE_UNITS, string="Recurrence", default="month")
+    prepaid_period_allowance = fields.Float(
+        string="Allowance per Period",
+        digits="Product Unit",
+        compute="_compute_prepaid_period_allowance",
+        store=True,
+        readonly=False,
+        help="Units (quantity cards) or money (amount cards) each unit sold credits per period; the sale's own "
+        "invoice credits the first period. Set from the quantity credited per unit sold (from the sales price for "
+        "money cards) whenever that changes.",
+    )
+    prepaid_period_price = fields.Float(
+        string="Price per Period",
+        digits="Product Price",
+        compute="_compute_prepaid_period_price",
+        store=True,
+        readonly=False,
+        help="Price of each later period's invoice, per unit sold; the sale's own invoice bills the first period "
+        "at the sale's price. Set from the sales price whenever that changes.",
+    )
+    prepaid_period_end_behaviour = fields.Selection(
+        [("expire", "Expire unused"), ("carry_over", "Carry over"), ("accumulate", "Accumulate")],
+        string="Unused at Period End",
+        default="expire",
+        help="Expire unused: what is left lapses at period end (breakage). Carry over: what is left, up to the "
+        "cap, survives the given number of periods. Accumulate: it stays until the card ends.",
+    )
+    prepaid_carry_over_cap_type = fields.Selection(
+        [("none", "No cap"), ("units", "Units"), ("percent", "% of the allowance")],
+        string="Carry-over Cap",
+        default="none",
+    )
+    prepaid_carry_over_cap = fields.Float(string="Carry-over Cap Value", digits="Product Unit")
+    prepaid_carry_over_periods = fields.Integer(string="Carried Residual Survives (periods)", default=1)
+    prepaid_overdraw_policy = fields.Selection(
+        [("block", "Block"), ("negative", "Allow negative balance"), ("invoice", "Invoice the overage")],
+        string="Overdraw",
+        default="block",
+        help="Block: consumption beyond the balance is refused. Allow negative balance: the shortfall is settled "
+        "first by the next top-up. Invoice the overage: the shortfall is billed on the next period's invoice.",
+    )
+
+    @api.depends("prepaid_service_type", "prepaid_quantity", "list_price")
+    def _compute_prepaid_period_allowance(self):
+        # follows what a unit sold credits (the sales price, for money) until typed otherwise after it; not the
+        # price per period: its constraint would read this allowance before it is computed
+        for template in self:
+            if template.prepaid_service_type == "amount":
+                template.prepaid_period_allowance = template.list_price
+            else:
+                template.prepaid_period_allowance = template.prepaid_quantity
+
+    @api.depends("list_price")
+    def _compute_prepaid_period_price(self):
+        # follows the sales price until typed otherwise after it
+        for template in self:
+            template.prepaid_period_price = template.list_price
 
     @api.constrains("prepaid_ok", "type")
     def _check_prepaid_service(self):
@@ -70,6 +131,57 @@ class ProductTemplate(models.Model):
                     )
                 )
 
+    @api.constrains(
+        "prepaid_ok",
+        "prepaid_accrual",
+        "prepaid_recurrence_interval",
+        "prepaid_period_allowance",
+        "prepaid_period_price",
+        "prepaid_carry_over_cap",
+        "prepaid_carry_over_periods",
+    )
+    def _check_prepaid_periodic_terms(self):
+        for template in self:
+            problem = template._get_prepaid_periodic_problem()
+            if problem:
+                raise ValidationError(problem)
+
+    def _get_prepaid_periodic_problem(self):
+        """What a periodic prepaid product lacks for its card to be invoiced every period (False: nothing)."""
+        self.ensure_one()
+        if not (self.prepaid_ok and self.prepaid_accrual == "periodic"):
+            return False
+        missing = []
+        if self.prepaid_recurrence_interval < 1:
+            missing.append(self.env._("a recurrence of at least one month, quarter or year"))
+        if self.prepaid_period_allowance <= 0:
+            missing.append(self.env._("an allowance per period above zero"))
+        if self.prepaid_period_price <= 0:
+            missing.append(self.env._("a price per period above zero"))
+        if self.prepaid_carry_over_cap < 0 or self.prepaid_carry_over_periods < 0:
+            missing.append(self.env._("a carry-over cap and duration that are not negative"))
+        if not missing:
+            return False
+        return self.env._(
+            "The periodic prepaid product %(product)s needs %(missing)s: its card is invoiced every period with "
+            "them. Set them in the product's Prepaid Top-up section.",
+            product=self.display_name,
+            missing=", ".join(missing),
+        )
+
+    def _check_prepaid_periodic_sale(self, document):
+        """Refuse to open a card from document (an order, an invoice) for a periodic product that lacks its terms."""
+        for template in self:
+            problem = template._get_prepaid_periodic_problem()
+            if problem:
+                raise UserError(
+                    self.env._(
+                        "No prepaid service can be opened from %(document)s. %(problem)s",
+                        document=document,
+                        problem=problem,
+                    )
+                )
+
     @api.onchange("prepaid_ok")
     def _onchange_prepaid_ok(self):
         if self.prepaid_ok:
@@ -84,11 +196,34 @@ class ProductTemplate(models.Model):
         delta = relativedelta(**{self.prepaid_validity_unit or "months": self.prepaid_validity_interval})
         return from_date + delta - relativedelta(days=1)
 
-    def _get_prepaid_card_vals(self):
-        """Vals of the prepaid service a sale of this product opens."""
+    def _get_prepaid_period_terms(self, quantity=1.0, currency=None, company=None, date=None):
+        """Allowance and price per period of a sale of quantity (in the product's unit) of this periodic product.
+
+        In the card's unit; money (the price, the allowance of a money card) in currency on date.
+        """
+        self.ensure_one()
+        price = self.prepaid_period_price * quantity
+        allowance = self.prepaid_period_allowance * quantity
+        currency = currency or self.currency_id
+        if currency != self.currency_id:
+            company = company or self.env.company
+            date = date or fields.Date.context_today(self)
+            price = self.currency_id._convert(price, currency, company, date)
+            if self.prepaid_service_type == "amount":
+                allowance = self.currency_id._convert(allowance, currency, company, date)
+        if self.prepaid_service_type == "amount":
+            allowance = currency.round(allowance)
+        return {"period_allowance": allowance, "period_price": currency.round(price)}
+
+    def _get_prepaid_card_vals(self, quantity=1.0, currency=None, company=None, date=None):
+        """Vals of the prepaid service a sale of quantity (in the product's unit) of this product opens.
+
+        A periodic card gets its terms here: every period repeats what the sale bought (allowance and price
+        per period times quantity); prices, and the allowance of a money card, in currency on date.
+        """
         self.ensure_one()
         product = self.product_variant_id
-        return {
+        vals = {
             "service_type": self.prepaid_service_type,
             "accrual": self.prepaid_accrual,
             "uom_id": (self.prepaid_uom_id or self.uom_id).id if self.prepaid_service_type == "quantity" else False,
@@ -97,3 +232,19 @@ class ProductTemplate(models.Model):
             "product_id": product.id,
             "description": self.name,
         }
+        if self.prepaid_accrual != "periodic":
+            return vals
+        vals.update(
+            {
+                **self._get_prepaid_period_terms(quantity, currency, company, date),
+                "period_product_id": product.id,
+                "recurrence_interval": self.prepaid_recurrence_interval,
+                "recurrence_unit": self.prepaid_recurrence_unit,
+                "period_end_behaviour": self.prepaid_period_end_behaviour,
+                "carry_over_cap_type": self.prepaid_carry_over_cap_type,
+                "carry_over_cap": self.prepaid_carry_over_cap,
+                "carry_over_periods": self.prepaid_carry_over_periods,
+                "overdraw_policy": self.prepaid_overdraw_policy,
+            }
+        )
+        return vals

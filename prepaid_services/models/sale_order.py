@@ -1,5 +1,7 @@
 from odoo import models
 
+from .utils import service_scope
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -8,3 +10,12 @@ class SaleOrder(models.Model):
         res = super()._action_confirm()
         self.order_line._prepaid_open_cards()
         return res
+
+    def _create_invoices(self, grouped=False, final=False, date=None):
+        moves = super()._create_invoices(grouped=grouped, final=final, date=date)
+        # the first period of a periodic card sold here is this invoice's, whatever runs the scheduled action
+        lines = moves.sudo().invoice_line_ids.filtered(lambda line: line.prepaid_period_id.sale_line_id)
+        with service_scope():
+            for line in lines:
+                line.prepaid_period_id.invoice_id = line.move_id
+        return moves

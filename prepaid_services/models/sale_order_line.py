@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .utils import clean_env
+
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
@@ -73,13 +75,21 @@ class SaleOrderLine(models.Model):
             line.product_id._check_prepaid_uom(card)
         if not new_lines:
             return
+        for line in new_lines:
+            line.product_id.product_tmpl_id._check_prepaid_periodic_sale(line.order_id.name)
+        # the screen's context (default_* of the order form) must not reach the cards
         cards = (
-            self.env["prepaid.service"]
+            clean_env(self.env)["prepaid.service"]
             .sudo()
             .create(
                 [
                     {
-                        **line.product_id.product_tmpl_id._get_prepaid_card_vals(),
+                        **line.product_id.product_tmpl_id._get_prepaid_card_vals(
+                            quantity=line._get_prepaid_product_quantity(),
+                            currency=line.order_id.currency_id,
+                            company=line.company_id,
+                            date=line.order_id.date_order.date(),
+                        ),
                         "partner_id": line.order_id.partner_id.id,
                         "company_id": line.company_id.id,
                         "currency_id": line.order_id.currency_id.id,
@@ -97,9 +107,43 @@ class SaleOrderLine(models.Model):
                 render_values={"self": card, "origin": line.order_id},
                 subtype_xmlid="mail.mt_note",
             )
+        # the order's invoice bills the first period of each periodic card it opened
+        self.env["prepaid.service.period"]._create_opening_periods(
+            [
+                {"service_id": card.id, "sale_line_id": line.id}
+                for line, card in zip(new_lines, cards, strict=True)
+                if card.accrual == "periodic"
+            ]
+        )
+
+    def _get_prepaid_product_quantity(self, quantity=None):
+        """quantity (default: the quantity ordered) in the product's own unit."""
+        self.ensure_one()
+        quantity = self.product_uom_qty if quantity is None else quantity
+        if self.product_uom_id and self.product_uom_id != self.product_id.uom_id:
+            quantity = self.product_uom_id._compute_quantity(quantity, self.product_id.uom_id, round=False)
+        return quantity
+
+    def _get_prepaid_opening_period(self):
+        """The first period of the periodic card this line opened, while no live invoice bills it."""
+        self.ensure_one()
+        return self.prepaid_service_id.sudo().period_ids.filtered(
+            lambda period: (
+                period.sale_line_id == self and (not period.invoice_id or period.invoice_id.state == "cancel")
+            )
+        )[:1]
 
     def _prepare_invoice_line(self, **optional_values):
         res = super()._prepare_invoice_line(**optional_values)
         if self.prepaid_service_id:
             res["prepaid_service_id"] = self.prepaid_service_id.id
+            period = self._get_prepaid_opening_period()
+            if period and res.get("quantity", 0.0) > 0:
+                terms = self.product_id.product_tmpl_id._get_prepaid_period_terms(
+                    quantity=self._get_prepaid_product_quantity(res["quantity"]),
+                    currency=self.order_id.currency_id,
+                    company=self.company_id,
+                    date=self.order_id.date_order.date(),
+                )
+                res.update(period._get_opening_line_vals(terms["period_allowance"]))
         return res

@@ -16,6 +16,7 @@ from . import (
     test_multicompany,
     test_periodic,
     test_periodic_billing,
+    test_periodic_sale,
     test_portal,
     test_prepaid_uom,
     test_scheduled_action_isolation,

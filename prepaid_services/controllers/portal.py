@@ -46,6 +46,16 @@ class PrepaidPortal(CustomerPortal):
                         example=fields.Date.to_string(fields.Date.context_today(env.user)),
                     )
                 ) from None
+        for label, value in ((env._("start"), dates[0]), (env._("end"), dates[1])):
+            if value and not 1900 <= value.year <= 9998:
+                raise BadRequest(
+                    env._(
+                        "The %(label)s date of the statement, %(value)s, is out of range: give a date between "
+                        "1900 and 9998.",
+                        label=label,
+                        value=value.isoformat(),
+                    )
+                )
         if dates[0] and dates[1] and dates[1] < dates[0]:
             raise BadRequest(
                 env._(

@@ -43,6 +43,8 @@ class AccountMove(models.Model):
     )
 
     def write(self, vals):
+        if "state" in vals and not in_service_scope():
+            self._prepaid_check_state_write(vals["state"])
         if PREPAID_MOVE_FIELDS & set(vals) and not in_service_scope():
             changed = self.filtered(lambda m: _differs(m, vals, PREPAID_MOVE_FIELDS))
             if changed:
@@ -53,13 +55,40 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         if not any(move.move_type in ("out_invoice", "out_refund") for move in self):
-            return super()._post(soft=soft)
+            with service_scope():  # Odoo's posting writes the state; a client's write of it is refused
+                return super()._post(soft=soft)
         self._prepaid_check_cards()
         # a document and its ledger are posted or refused together, even for a caller that catches the error
         with self.env.cr.savepoint():
-            posted = super()._post(soft=soft)
+            with service_scope():
+                posted = super()._post(soft=soft)
             posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))._prepaid_post_topups()
         return posted
+
+    def _prepaid_check_state_write(self, state):
+        """The state a client writes goes through the ledger as the buttons do: leaving posted undoes the
+        document's ledger entries (or is refused), and posting is Confirm's job, which moves the ledger."""
+        leaving = self.filtered(lambda m: m.state == "posted" and state != "posted")
+        if leaving:
+            leaving._prepaid_check_generated()
+            leaving._prepaid_unpost()
+        if state == "posted":
+            entering = self.filtered(
+                lambda m: (
+                    m.state != "posted"
+                    and (
+                        m.prepaid_generated
+                        or m.line_ids.filtered(lambda line: line.prepaid_service_id or line.product_id.prepaid_ok)
+                    )
+                )
+            )
+            if entering:
+                raise UserError(
+                    self.env._(
+                        "%(moves)s moves prepaid credit: post it with its Confirm button, which moves the cards.",
+                        moves=", ".join(entering.mapped("display_name")),
+                    )
+                )
 
     def _prepaid_check_generated(self):
         """Journal entries the ledger posted change only through the ledger: no reset, reverse or cancel."""
@@ -77,8 +106,7 @@ class AccountMove(models.Model):
             )
 
     def button_draft(self):
-        self._prepaid_check_generated()
-        self._prepaid_unpost()
+        self._prepaid_check_generated()  # early, before Odoo drops the analytic lines; write() unposts the ledger
         return super().button_draft()
 
     def button_cancel(self):

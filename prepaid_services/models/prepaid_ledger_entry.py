@@ -370,6 +370,20 @@ class PrepaidLedgerEntry(models.Model):
             return self.reversed_entry_id._needs_value_move()
         return self.entry_type in ("usage", "expiry", "adjustment")
 
+    def _check_counterpart_account(self, counterpart):
+        """A correction moves value between deferred revenue and another account, never onto itself."""
+        self.ensure_one()
+        if counterpart and counterpart == self.company_id.prepaid_deferred_account_id:
+            raise UserError(
+                self.env._(
+                    "%(account)s is the deferred revenue account itself: a ledger entry of %(card)s balanced "
+                    "against it would move the card's value without moving the account. Choose the account that "
+                    "pays for the credit (e.g. a goodwill expense) or that receives it (e.g. breakage income).",
+                    account=counterpart.display_name,
+                    card=self.service_id.display_name,
+                )
+            )
+
     def _get_counterpart_account(self, counterpart_account=False):
         """Account that balances the deferred revenue line of this entry's journal entry."""
         self.ensure_one()
@@ -427,11 +441,13 @@ class PrepaidLedgerEntry(models.Model):
                 continue
             info = info_by_entry.get(entry, {})
             counterpart = self.env["account.account"].browse(info.get("counterpart_account_id"))
+            entry._check_counterpart_account(counterpart)
             specs.append((entry, value, entry._get_counterpart_account(counterpart)))
         for entry in self.filtered(lambda e: e.is_inflow and e._needs_value_move()):
             if entry.company_currency_id.is_zero(entry.value):
                 continue
             counterpart = self.env["account.account"].browse(info_by_entry[entry].get("counterpart_account_id"))
+            entry._check_counterpart_account(counterpart)
             if not counterpart:
                 raise UserError(
                     self.env._(

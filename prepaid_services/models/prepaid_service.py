@@ -416,10 +416,14 @@ class PrepaidService(models.Model):
     def create(self, vals_list):
         sequence = self.env["ir.sequence"]
         cards = self
-        if not self._may_set_pricing():
-            # context defaults are client input too: pricing comes from the vals checked below, or not at all;
-            # removing keys takes a whole new context
-            context = {k: v for k, v in self.env.context.items() if k.removeprefix("default_") not in PRICING_FIELDS}
+        if not in_service_scope():
+            # a new card starts empty and open: balances, alerts and the closed flag move by the ledger and the
+            # Close button only, whatever the client's vals or context defaults say
+            service_only = SERVICE_ONLY_FIELDS | {"closed"}
+            vals_list = [{k: v for k, v in vals.items() if k not in service_only} for vals in vals_list]
+            blocked = service_only if self._may_set_pricing() else service_only | PRICING_FIELDS
+            # context defaults are client input too; removing keys takes a whole new context
+            context = {k: v for k, v in self.env.context.items() if k.removeprefix("default_") not in blocked}
             cards = self.with_context(context)  # pylint: disable=context-overridden
             cards._check_pricing_rights(vals_list, creating=True)
         for vals in vals_list:

@@ -38,6 +38,29 @@ class PrepaidServiceJob(models.Model):
         """A project's work cannot be billed to the prepaid credit of two different customers."""
         if not self:
             return
+        for job in self:
+            card, project = job.service_id, job.project_id
+            if card.company_id != project.company_id and project.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "The project %(project)s belongs to another company than the prepaid service %(card)s: "
+                        "assign a project of the card's company.",
+                        project=project.display_name,
+                        card=card.display_name,
+                    )
+                )
+            customer = project.partner_id.commercial_partner_id
+            if customer and customer != card.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "The project %(project)s is %(customer)s's; the prepaid service %(card)s is another "
+                        "customer's. A customer's prepaid credit only pays that customer's work: assign one of "
+                        "%(customer)s's cards, or a project of the card's customer.",
+                        project=project.display_name,
+                        customer=customer.display_name,
+                        card=card.display_name,
+                    )
+                )
         projects = self.project_id
         jobs = self.search(Domain("project_id", "in", projects.ids) & Domain("service_id.closed", "=", False))
         by_project = {}

@@ -19,6 +19,7 @@ from . import (
     test_periodic_sale,
     test_portal,
     test_prepaid_uom,
+    test_redteam_findings,
     test_scheduled_action_isolation,
     test_security_card_rpc,
     test_security_customers_rpc,

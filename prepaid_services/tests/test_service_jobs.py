@@ -26,7 +26,18 @@ class TestServiceJobs(PrepaidCommon):
         )
         self.assertEqual(card.job_count, 2)
 
+    def _shared_project(self):
+        """A project of no customer in particular (internal support desk): the only kind two customers' cards
+        could ever both be assigned to."""
+        return self.env["project.project"].create({"name": "Support desk", "company_id": self.company.id})
+
+    def test_project_of_a_customer_only_draws_on_that_customers_cards(self):
+        card_b = self._create_card(partner_id=self.partner_b.id)
+        with self.assertRaisesRegex(ValidationError, "only pays that customer's work"):
+            self.env["prepaid.service.job"].create({"service_id": card_b.id, "project_id": self.project.id})
+
     def test_project_cannot_serve_open_cards_of_two_customers(self):
+        self.project = self._shared_project()
         card_a = self._create_card()
         card_a_bis = self._create_card()
         card_b = self._create_card(partner_id=self.partner_b.id)
@@ -37,6 +48,7 @@ class TestServiceJobs(PrepaidCommon):
             self.env["prepaid.service.job"].create({"service_id": card_b.id, "project_id": self.project.id})
 
     def test_closed_card_frees_its_project_for_another_customer(self):
+        self.project = self._shared_project()
         card_a = self._create_card()
         card_b = self._create_card(partner_id=self.partner_b.id)
         self.env["prepaid.service.job"].create({"service_id": card_a.id, "project_id": self.project.id})

@@ -1,5 +1,6 @@
 # prepaid_services: one command for a demo server, one for the test suite.
-# Needs Odoo 19.0 importable by $(PYTHON) and a PostgreSQL server reachable by the current user.
+# Needs Odoo 19.0 importable by $(PYTHON), a PostgreSQL server reachable by the current user, and
+# Chromium (or Google Chrome) for the browser tours of `make test`.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,11 +14,11 @@ PYTEST_ARGS ?=
 MODULE := prepaid_services
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: help demo test lint bench check-odoo check-pg install-dev
+.PHONY: help demo test lint bench check-odoo check-pg check-chromium install-dev
 
 help:
 	@echo "make demo   - database $(DEMO_DB) with demo data, module installed, Odoo on http://localhost:$(PORT)"
-	@echo "make test   - fresh database, module installed, whole suite through pytest-odoo, database dropped"
+	@echo "make test   - fresh database, module installed, whole suite (browser tours in Chromium) through pytest-odoo, database dropped"
 	@echo "make lint   - ruff and pylint-odoo"
 	@echo "make bench  - benchmarks against plain Odoo (bench/)"
 
@@ -42,6 +43,34 @@ check-pg:
 		echo "ERROR: PostgreSQL is not running or not reachable by user $(DB_USER)."; \
 		echo "       Start it (e.g. pg_ctlcluster <version> main start) and retry."; exit 1; }
 
+# The browser tours need Chrome or Chromium: without one Odoo skips them (and the suite would pass without
+# them). Looked up as Odoo does: $ODOO_BROWSER_BIN, then google-chrome, chromium, chromium-browser,
+# google-chrome-stable. Installed with apt-get when running as root where apt-get exists.
+CHROME_BINS := google-chrome chromium chromium-browser google-chrome-stable
+define find_chrome
+	if [ -n "$${ODOO_BROWSER_BIN:-}" ] && [ -x "$$ODOO_BROWSER_BIN" ]; then bin="$$ODOO_BROWSER_BIN"; \
+	else bin=""; for b in $(CHROME_BINS); do if command -v $$b >/dev/null 2>&1; then bin=$$(command -v $$b); break; fi; done; \
+		for b in "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" "/Applications/Chromium.app/Contents/MacOS/Chromium"; do \
+			if [ -z "$$bin" ] && [ -x "$$b" ]; then bin="$$b"; fi; done; fi
+endef
+
+check-chromium:
+	@$(find_chrome); \
+	if [ -z "$$bin" ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Chromium not found: installing the chromium package (apt-get install chromium) for the browser tours"; \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } \
+			|| echo "WARNING: apt-get install chromium failed"; \
+		$(find_chrome); \
+	fi; \
+	if [ -z "$$bin" ]; then \
+		echo "ERROR: Chromium or Google Chrome is required: the browser tours of the test suite run in it."; \
+		echo "       Install the 'chromium' package (Debian: sudo apt-get install chromium; Ubuntu: chromium-browser"; \
+		echo "       or google-chrome-stable), or set ODOO_BROWSER_BIN to a Chrome/Chromium executable, and retry."; \
+		exit 1; \
+	fi; \
+	echo "Browser for the tours: $$bin ($$("$$bin" --version 2>/dev/null | head -n 1))"
+
 # Writes an Odoo configuration for database $(1) into $(2)
 define write_cfg
 	printf '[options]\naddons_path = %s\ndb_user = %s\ndb_name = %s\nhttp_port = %s\nhttp_interface = 127.0.0.1\n' \
@@ -49,7 +78,7 @@ define write_cfg
 		"$(DB_USER)" "$(1)" "$(PORT)" > $(2)
 endef
 
-test: install-dev check-odoo check-pg
+test: install-dev check-odoo check-pg check-chromium
 	@set -uo pipefail; \
 	db="$(TEST_DB)"; cfg="$(ROOT)/.odoo-test-$$db.cfg"; \
 	$(call write_cfg,$$db,$$cfg); \

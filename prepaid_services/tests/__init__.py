@@ -30,4 +30,5 @@ from . import (
     test_timesheet_consumption,
     test_topup_lots,
     test_tour,
+    test_tours,
 )

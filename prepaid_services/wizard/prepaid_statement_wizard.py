@@ -28,7 +28,7 @@ class PrepaidStatementWizard(models.TransientModel):
         self.ensure_one()
         if self.date_to < self.date_from:
             raise UserError(self.env._("The statement period ends before it starts."))
-        return self.env.ref("prepaid_services.action_report_prepaid_statement").report_action(
+        action = self.env.ref("prepaid_services.action_report_prepaid_statement").report_action(
             self.service_ids,
             data={
                 "date_from": fields.Date.to_string(self.date_from),
@@ -36,3 +36,7 @@ class PrepaidStatementWizard(models.TransientModel):
                 "service_ids": self.service_ids.ids,
             },
         )
+        if action.get("type") == "ir.actions.report":
+            # the dialog closes once the statement is downloaded, as Odoo's label and check wizards do
+            action["close_on_report_download"] = True
+        return action

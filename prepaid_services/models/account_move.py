@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from .utils import in_service_scope, service_scope
+from .utils import clean_env, in_service_scope, service_scope
 
 # Links between documents and the ledger: set by the module's own code only
 PREPAID_MOVE_FIELDS = frozenset({"prepaid_service_id", "prepaid_entry_id", "prepaid_generated"})
@@ -153,6 +153,101 @@ class AccountMove(models.Model):
                         move_currency=move.currency_id.name,
                     )
                 )
+
+    # ------------------------------------------------------------------
+    # The one builder of the journal entries the module posts
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepaid_prepare_journal_entry_vals(
+        self,
+        card,
+        amount,
+        debit_account,
+        credit_account,
+        ref,
+        date,
+        analytic_distribution=None,
+        product=False,
+        entry=False,
+    ):
+        """Vals of a journal entry moving amount (company currency) from credit to debit account.
+
+        A negative amount swaps the sides. Both lines name the card so that the deferred revenue
+        account can be reconciled against the ledger card by card; the non-deferred line carries
+        the analytic distribution.
+        """
+        card.ensure_one()
+        company = card.company_id
+        if not debit_account or not credit_account:
+            raise UserError(
+                self.env._(
+                    "Set the deferred revenue account and the recognition journal of %(company)s in "
+                    "Settings > Prepaid Services.",
+                    company=company.name,
+                )
+            )
+        if amount < 0:
+            amount, debit_account, credit_account = -amount, credit_account, debit_account
+        deferred = company.prepaid_deferred_account_id
+        if analytic_distribution is None:
+            analytic_distribution = card._get_analytic_distribution()
+        journal = company.prepaid_journal_id or self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
+        )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "Set the recognition journal of %(company)s in Settings > Prepaid Services.", company=company.name
+                )
+            )
+        date = card._get_accounting_date(date)
+
+        def line(account, debit, credit):
+            return Command.create(
+                {
+                    "account_id": account.id,
+                    "name": ref,
+                    "debit": debit,
+                    "credit": credit,
+                    "partner_id": card.commercial_partner_id.id,
+                    "prepaid_service_id": card.id,
+                    "product_id": product.id if product and account != deferred else False,
+                    "analytic_distribution": analytic_distribution if account != deferred else False,
+                }
+            )
+
+        return {
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "company_id": company.id,
+            "date": date,
+            "ref": ref,
+            "partner_id": card.commercial_partner_id.id,
+            "prepaid_service_id": card.id,
+            "prepaid_entry_id": entry.id if entry else False,
+            "line_ids": [line(debit_account, amount, 0.0), line(credit_account, 0.0, amount)],
+        }
+
+    @api.model
+    def _prepaid_create_journal_entries(self, vals_list):
+        """Create and post journal entries prepared by _prepaid_prepare_journal_entry_vals()."""
+        # Entries of the module's own journal: no chatter on creation, nobody to subscribe (as Odoo's own
+        # exchange difference entries), which spares Odoo's mail machinery on every consumption.
+        # A clean context: the analytic lines Odoo derives from these journal items must not inherit the
+        # screen's defaults (is_timesheet, default_project_id...) and become timesheets themselves.
+        # sudo: the user who logs time or posts an invoice needs no accounting rights for the entries it causes.
+        env = clean_env(self.env)
+        with service_scope():
+            moves = (
+                env["account.move"]
+                .sudo()
+                .with_context(
+                    skip_invoice_sync=True, mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+                )
+                .create([{**vals, "prepaid_generated": True} for vals in vals_list])
+            )
+            moves.action_post()
+        return self.env["account.move"].browse(moves.ids)
 
     # ------------------------------------------------------------------
     # Top-up invoices and their credit notes

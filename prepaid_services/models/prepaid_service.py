@@ -757,88 +757,6 @@ class PrepaidService(models.Model):
         self.ensure_one()
         return {str(self.analytic_account_id.id): 100} if self.analytic_account_id else {}
 
-    def _prepare_journal_entry_vals(
-        self, amount, debit_account, credit_account, ref, date, analytic_distribution=None, product=False, entry=False
-    ):
-        """Vals of a journal entry moving amount (company currency) from credit to debit account.
-
-        A negative amount swaps the sides. Both lines name the card so that the deferred revenue
-        account can be reconciled against the ledger card by card; the non-deferred line carries
-        the analytic distribution.
-        """
-        self.ensure_one()
-        company = self.company_id
-        if not debit_account or not credit_account:
-            raise UserError(
-                self.env._(
-                    "Set the deferred revenue account and the recognition journal of %(company)s in "
-                    "Settings > Prepaid Services.",
-                    company=company.name,
-                )
-            )
-        if amount < 0:
-            amount, debit_account, credit_account = -amount, credit_account, debit_account
-        deferred = company.prepaid_deferred_account_id
-        if analytic_distribution is None:
-            analytic_distribution = self._get_analytic_distribution()
-        journal = company.prepaid_journal_id or self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
-        )
-        if not journal:
-            raise UserError(
-                self.env._(
-                    "Set the recognition journal of %(company)s in Settings > Prepaid Services.", company=company.name
-                )
-            )
-        date = self._get_accounting_date(date)
-
-        def line(account, debit, credit):
-            return Command.create(
-                {
-                    "account_id": account.id,
-                    "name": ref,
-                    "debit": debit,
-                    "credit": credit,
-                    "partner_id": self.commercial_partner_id.id,
-                    "prepaid_service_id": self.id,
-                    "product_id": product.id if product and account != deferred else False,
-                    "analytic_distribution": analytic_distribution if account != deferred else False,
-                }
-            )
-
-        return {
-            "move_type": "entry",
-            "journal_id": journal.id,
-            "company_id": company.id,
-            "date": date,
-            "ref": ref,
-            "partner_id": self.commercial_partner_id.id,
-            "prepaid_service_id": self.id,
-            "prepaid_entry_id": entry.id if entry else False,
-            "line_ids": [line(debit_account, amount, 0.0), line(credit_account, 0.0, amount)],
-        }
-
-    @api.model
-    def _create_journal_entries(self, vals_list):
-        """Create and post journal entries prepared by _prepare_journal_entry_vals()."""
-        # Entries of the module's own journal: no chatter on creation, nobody to subscribe (as Odoo's own
-        # exchange difference entries), which spares Odoo's mail machinery on every consumption.
-        # A clean context: the analytic lines Odoo derives from these journal items must not inherit the
-        # screen's defaults (is_timesheet, default_project_id...) and become timesheets themselves.
-        # sudo: the user who logs time or posts an invoice needs no accounting rights for the entries it causes.
-        env = clean_env(self.env)
-        with service_scope():
-            moves = (
-                env["account.move"]
-                .sudo()
-                .with_context(
-                    skip_invoice_sync=True, mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
-                )
-                .create([{**vals, "prepaid_generated": True} for vals in vals_list])
-            )
-            moves.action_post()
-        return self.env["account.move"].browse(moves.ids)
-
     @api.model
     def _check_deferred_revenue(self, companies=None):
         """Integrity check: the companies whose deferred revenue does not tie, with what explains it.
@@ -917,7 +835,8 @@ class PrepaidService(models.Model):
             company = card.company_id
             deferred = company.prepaid_deferred_account_id
             total = sum(by_account.values())
-            vals = card._prepare_journal_entry_vals(
+            vals = self.env["account.move"]._prepaid_prepare_journal_entry_vals(
+                card,
                 amount=total,
                 debit_account=deferred,
                 credit_account=next(iter(by_account)),
@@ -929,12 +848,12 @@ class PrepaidService(models.Model):
                 deferred_cmd = vals["line_ids"][0] if total >= 0 else vals["line_ids"][1]
                 vals["line_ids"] = [deferred_cmd]
                 for account, value in by_account.items():
-                    side = card._prepare_journal_entry_vals(
-                        amount=value, debit_account=deferred, credit_account=account, ref=vals["ref"], date=day
+                    side = self.env["account.move"]._prepaid_prepare_journal_entry_vals(
+                        card, amount=value, debit_account=deferred, credit_account=account, ref=vals["ref"], date=day
                     )["line_ids"]
                     vals["line_ids"].append(side[1] if value >= 0 else side[0])
             vals_list.append(vals)
-        moves = self._create_journal_entries(vals_list)
+        moves = self.env["account.move"]._prepaid_create_journal_entries(vals_list)
         links = []
         for key, move in zip(groups, moves, strict=True):
             links.extend((app_id, move.id) for app_id in apps_by_key[key])

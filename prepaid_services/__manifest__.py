@@ -2,7 +2,7 @@
     "name": "Prepaid Services",
     "summary": "Sell time, money or tokens in advance, defer the revenue and "
     "recognise it as timesheets, invoices and expiry consume it",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "Prepaid Services Team",

@@ -8,6 +8,7 @@ from . import (
     prepaid_recurring_mixin,
     prepaid_service,
     prepaid_service_job,
+    prepaid_service_overage_band,
     prepaid_service_period,
     prepaid_service_rate,
     product_product,

@@ -1,9 +1,17 @@
+import logging
+from collections import defaultdict
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from .prepaid_ledger_allocator import PrepaidLedgerAllocator
 from .utils import bulk_update, clean_env, in_service_scope, service_scope
+
+_logger = logging.getLogger(__name__)
 
 ENTRY_TYPES = [
     ("receipt", "Top-up"),
@@ -566,6 +574,122 @@ class PrepaidLedgerEntry(models.Model):
         if self.name:
             ref = f"{ref}: {self.name}"
         return ref
+
+    # ------------------------------------------------------------------
+    # Expiry of lots past their validity
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_expirable_domain(self, cards=None, today=None):
+        """Open top-ups past their validity, of these cards (None: of every card)."""
+        today = today or fields.Date.context_today(self)
+        domain = Domain(
+            [
+                ("is_inflow", "=", True),
+                ("remaining_quantity", ">", 0),
+                ("valid_until", "<", today),
+                # a card in the red has consumption waiting for these lots: it expires nothing
+                ("service_id.quantity_outstanding", ">=", 0),
+            ]
+        )
+        if cards is not None:
+            domain &= Domain("service_id", "in", cards.ids)
+        return domain
+
+    @api.model
+    def _get_expirable_inflows(self, cards=None, today=None, limit=None):
+        """Open top-ups past their validity, of these cards (None: of every card), first to lapse first."""
+        return self.sudo().search(
+            self._get_expirable_domain(cards, today), order="service_id, valid_until, id", limit=limit
+        )
+
+    @api.model
+    def _prepare_expiry_vals(self, inflows):
+        return [
+            {
+                "service_id": inflow.service_id.id,
+                "entry_type": "expiry",
+                # the right lapsed on its last valid day: the breakage belongs to that period
+                "date": inflow.valid_until,
+                "apply_to_entry_id": inflow.id,
+                "expire_remaining": True,
+                "product_id": inflow.product_id.id,
+                "name": self.env._("Expired on %(date)s (%(topup)s)", date=inflow.valid_until, topup=inflow.name or ""),
+            }
+            for inflow in inflows
+        ]
+
+    @api.model
+    def _expire_residuals(self, cards=None, today=None, inflows=None):
+        """Expire what is left of open top-ups past their validity; returns the expiry entries.
+
+        inflows: the lots to expire (of cards, or read now when not given).
+        """
+        if inflows is None:
+            inflows = self._get_expirable_inflows(cards, today)
+        if not inflows:
+            return self.browse()
+        entries = self._post_entries(self._prepare_expiry_vals(inflows))
+        bodies = defaultdict(list)
+        for entry in entries:
+            bodies[entry.service_id.id].append(
+                self.env._(
+                    "%(quantity)s %(unit)s expired on %(date)s (value %(value)s).",
+                    quantity=-entry.quantity,
+                    unit=entry.service_id.currency_id.name
+                    if entry.service_type == "amount"
+                    else entry.service_id.uom_id.name,
+                    date=entry.date,
+                    value=-entry.value,
+                )
+            )
+        self.env["prepaid.service"].browse(list(bodies)).sudo()._message_log_batch(
+            {card_id: Markup("<br/>").join(lines) for card_id, lines in bodies.items()}
+        )
+        return entries
+
+    @api.model
+    def _cron_expire_residuals(self, batch_size=1000):
+        """Daily: expire residuals of every company, in committed batches.
+
+        A card that cannot be expired (its company has no breakage account...) is skipped with an activity
+        for its responsible; the other cards and companies expire.
+        """
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        cards = self.env["prepaid.service"].sudo().with_context(active_test=False)
+        Entry = self.sudo()
+        today = fields.Date.context_today(self)
+        summary = self.env._("Prepaid: expiry failed")
+        what = self.env._(
+            "The scheduled expiry could not release the lapsed balances of this prepaid service: they stay on the "
+            "deferred revenue account until it can."
+        )
+        # straight-line value is earned before what is left of it can lapse
+        straight_line = cards.search([("accrual", "=", "periodic"), ("recognition_method", "!=", "usage")])
+        _results, skipped = straight_line._run_isolated(
+            lambda batch: self.env["prepaid.service.period"]._recognise_straight_line(batch, today), summary, what
+        )
+        expired = 0
+        for _batch in range(10000):
+            domain = self._get_expirable_domain(today=today) & Domain("service_id", "not in", skipped.ids)
+            inflows = Entry.search(domain, order="service_id, valid_until, id", limit=batch_size)
+            if not inflows:
+                break
+
+            def step(batch, inflows=inflows):
+                batch_ids = set(batch.ids)
+                return self._expire_residuals(batch, inflows=inflows.filtered(lambda i: i.service_id.id in batch_ids))
+
+            results, failed = inflows.service_id._run_isolated(step, summary, what)
+            skipped |= failed
+            expired += sum(len(entries) for entries in results)
+            if in_cron:
+                remaining = Entry.search_count(
+                    self._get_expirable_domain(today=today) & Domain("service_id", "not in", skipped.ids)
+                )
+                if not self.env["ir.cron"]._commit_progress(len(inflows), remaining=remaining):
+                    break
+        _logger.info("Prepaid expiry: %s top-ups expired, %s cards skipped", expired, len(skipped))
+        return True
 
     # ------------------------------------------------------------------
     # Reversal

@@ -10,16 +10,12 @@ from odoo.fields import Domain
 from odoo.tools import float_compare
 from odoo.tools.misc import format_amount, format_date, formatLang
 
-from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, bulk_update, clean_env, in_service_scope, service_scope
+from .utils import BALANCE_BUCKETS, BALANCE_FIELDS, clean_env, in_service_scope, service_scope
 
 _logger = logging.getLogger(__name__)
 
 # Written only by the module's own code (posting service, alerts): never by a client, whatever it sends
 SERVICE_ONLY_FIELDS = BALANCE_FIELDS | {"low_balance_alerted", "expiry_alerted_date"}
-# More periods than this due at once is a catch-up (a start date typed 2016 for 2026): a manager confirms it
-PERIODIC_CATCH_UP_LIMIT = 3
-# Guard of the period walk: a hundred years of monthly periods
-PERIODIC_MAX_PERIODS = 1200
 # Largest figure a card holds, in steps of its rounding: 1,000,000,000,000.00 in a two-decimal currency.
 # Odoo's float_round (currency.round, monetary fields, journal items) adds one step to a figure of more than
 # 2^49 (about 5.6 x 10^14) steps each time it rounds it, so larger figures cannot stay exact.
@@ -765,113 +761,6 @@ class PrepaidService(models.Model):
         """
         return self.env["prepaid.deferred.revenue.check"]._get_differences(companies or self.env.companies)
 
-    @api.model
-    def _get_awaiting_recognition_domain(self):
-        """Applications of timesheet consumption not yet in a daily summary entry."""
-        return [
-            ("move_id", "=", False),
-            ("value", "!=", 0),
-            ("outflow_id.entry_type", "=", "usage"),
-            ("outflow_id.invoice_line_id", "=", False),
-        ]
-
-    @api.model
-    def _cron_post_daily_recognition(self, up_to=None):
-        """Post one recognition entry per card and day for consumption summarised daily.
-
-        Takes whole days only (before today, or up to the given date), so a day is summarised once.
-        A card whose entry cannot be posted (no income account) is skipped with an activity; the others post.
-        """
-        up_to = up_to or fields.Date.context_today(self) - relativedelta(days=1)
-        Application = self.env["prepaid.ledger.application"].sudo()
-        applications = Application.search(
-            [*self._get_awaiting_recognition_domain(), ("date", "<=", up_to)], order="service_id, date, id"
-        )
-        # whatever the setting says today: consumption posted while it said "daily" still awaits its entry
-        if not applications:
-            return self.env["account.move"]
-        app_ids_by_card = defaultdict(list)
-        for app in applications:
-            app_ids_by_card[app.service_id.id].append(app.id)
-        cards = self.sudo().browse(list(app_ids_by_card))
-
-        def step(batch):
-            return self._post_daily_recognition(
-                Application.browse([app_id for card in batch for app_id in app_ids_by_card[card.id]])
-            )
-
-        results, failed = cards._run_isolated(
-            step,
-            self.env._("Prepaid: daily revenue recognition failed"),
-            self.env._(
-                "The daily revenue recognition of this prepaid service could not be posted: its consumption stays "
-                "on the deferred revenue account until it is."
-            ),
-        )
-        moves = self.env["account.move"].union(*results)
-        _logger.info(
-            "Prepaid daily recognition: %s cards recognised in %s journal entries, %s cards skipped",
-            len(cards) - len(failed),
-            len(moves),
-            len(failed),
-        )
-        return moves
-
-    @api.model
-    def _post_daily_recognition(self, applications):
-        """Post the daily summary entries of these applications: one per card and day."""
-        Application = self.env["prepaid.ledger.application"].sudo()
-        groups = defaultdict(lambda: defaultdict(float))
-        apps_by_key = defaultdict(list)
-        for app in applications:
-            outflow = app.outflow_id
-            entry = outflow.reversed_entry_id or outflow
-            key = (app.service_id, app.date)
-            income = app.service_id._get_income_account(entry.product_id)
-            groups[key][income] += app.value
-            apps_by_key[key].append(app.id)
-        vals_list = []
-        for (card, day), by_account in groups.items():
-            company = card.company_id
-            deferred = company.prepaid_deferred_account_id
-            total = sum(by_account.values())
-            vals = self.env["account.move"]._prepaid_prepare_journal_entry_vals(
-                card,
-                amount=total,
-                debit_account=deferred,
-                credit_account=next(iter(by_account)),
-                ref=self.env._("%(card)s - Usage of %(day)s", card=card.name, day=day),
-                date=day,
-            )
-            if len(by_account) > 1:
-                # one deferred line for the day, one income line per service account
-                deferred_cmd = vals["line_ids"][0] if total >= 0 else vals["line_ids"][1]
-                vals["line_ids"] = [deferred_cmd]
-                for account, value in by_account.items():
-                    side = self.env["account.move"]._prepaid_prepare_journal_entry_vals(
-                        card, amount=value, debit_account=deferred, credit_account=account, ref=vals["ref"], date=day
-                    )["line_ids"]
-                    vals["line_ids"].append(side[1] if value >= 0 else side[0])
-            vals_list.append(vals)
-        moves = self.env["account.move"]._prepaid_create_journal_entries(vals_list)
-        links = []
-        for key, move in zip(groups, moves, strict=True):
-            links.extend((app_id, move.id) for app_id in apps_by_key[key])
-        bulk_update(Application, ["move_id"], links)
-        move_by_app = dict(links)
-        bulk_update(
-            self.env["prepaid.ledger.entry"],
-            ["move_id"],
-            list(
-                {
-                    app.outflow_id.id: (app.outflow_id.id, move_by_app[app.id])
-                    for app in applications
-                    if not app.outflow_id.move_id
-                }.values()
-            ),
-        )
-        return moves
-
     def action_check_deferred_revenue(self):
         """Server action and menu: the deferred revenue integrity check of the companies the user works in.
 
@@ -886,114 +775,6 @@ class PrepaidService(models.Model):
     # ------------------------------------------------------------------
     # Expiry
     # ------------------------------------------------------------------
-    @api.model
-    def _get_expirable_domain(self, today=None):
-        today = today or fields.Date.context_today(self)
-        domain = Domain(
-            [
-                ("is_inflow", "=", True),
-                ("remaining_quantity", ">", 0),
-                ("valid_until", "<", today),
-                # a card in the red has consumption waiting for these lots: it expires nothing
-                ("service_id.quantity_outstanding", ">=", 0),
-            ]
-        )
-        if self:
-            domain &= Domain("service_id", "in", self.ids)
-        return domain
-
-    def _get_expirable_inflows(self, today=None, limit=None):
-        """Open top-ups past their validity (of these cards, or of all cards when empty)."""
-        return (
-            self.env["prepaid.ledger.entry"]
-            .sudo()
-            .search(self._get_expirable_domain(today), order="service_id, valid_until, id", limit=limit)
-        )
-
-    @api.model
-    def _prepare_expiry_vals(self, inflows):
-        return [
-            {
-                "service_id": inflow.service_id.id,
-                "entry_type": "expiry",
-                # the right lapsed on its last valid day: the breakage belongs to that period
-                "date": inflow.valid_until,
-                "apply_to_entry_id": inflow.id,
-                "expire_remaining": True,
-                "product_id": inflow.product_id.id,
-                "name": self.env._("Expired on %(date)s (%(topup)s)", date=inflow.valid_until, topup=inflow.name or ""),
-            }
-            for inflow in inflows
-        ]
-
-    def _expire_residuals(self, today=None, inflows=None):
-        """Expire what is left of open top-ups past their validity; returns the expiry entries."""
-        if inflows is None:
-            inflows = self._get_expirable_inflows(today)
-        if not inflows:
-            return self.env["prepaid.ledger.entry"]
-        entries = self.env["prepaid.ledger.entry"]._post_entries(self._prepare_expiry_vals(inflows))
-        bodies = defaultdict(list)
-        for entry in entries:
-            bodies[entry.service_id.id].append(
-                self.env._(
-                    "%(quantity)s %(unit)s expired on %(date)s (value %(value)s).",
-                    quantity=-entry.quantity,
-                    unit=entry.service_id.currency_id.name
-                    if entry.service_type == "amount"
-                    else entry.service_id.uom_id.name,
-                    date=entry.date,
-                    value=-entry.value,
-                )
-            )
-        self.browse(list(bodies)).sudo()._message_log_batch(
-            {card_id: Markup("<br/>").join(lines) for card_id, lines in bodies.items()}
-        )
-        return entries
-
-    @api.model
-    def _cron_expire_residuals(self, batch_size=1000):
-        """Daily: expire residuals of every company, in committed batches.
-
-        A card that cannot be expired (its company has no breakage account...) is skipped with an activity
-        for its responsible; the other cards and companies expire.
-        """
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        cards = self.sudo().with_context(active_test=False)
-        Entry = self.env["prepaid.ledger.entry"].sudo()
-        today = fields.Date.context_today(self)
-        summary = self.env._("Prepaid: expiry failed")
-        what = self.env._(
-            "The scheduled expiry could not release the lapsed balances of this prepaid service: they stay on the "
-            "deferred revenue account until it can."
-        )
-        # straight-line value is earned before what is left of it can lapse
-        straight_line = cards.search([("accrual", "=", "periodic"), ("recognition_method", "!=", "usage")])
-        _results, skipped = straight_line._run_isolated(
-            lambda batch: batch._recognise_straight_line(today), summary, what
-        )
-        expired = 0
-        for _batch in range(10000):
-            domain = cards.browse()._get_expirable_domain(today) & Domain("service_id", "not in", skipped.ids)
-            inflows = Entry.search(domain, order="service_id, valid_until, id", limit=batch_size)
-            if not inflows:
-                break
-
-            def step(batch, inflows=inflows):
-                batch_ids = set(batch.ids)
-                return batch._expire_residuals(inflows=inflows.filtered(lambda i: i.service_id.id in batch_ids))
-
-            results, failed = inflows.service_id._run_isolated(step, summary, what)
-            skipped |= failed
-            expired += sum(len(entries) for entries in results)
-            if in_cron:
-                remaining = Entry.search_count(
-                    cards.browse()._get_expirable_domain(today) & Domain("service_id", "not in", skipped.ids)
-                )
-                if not self.env["ir.cron"]._commit_progress(len(inflows), remaining=remaining):
-                    break
-        _logger.info("Prepaid expiry: %s top-ups expired, %s cards skipped", expired, len(skipped))
-        return True
 
     def action_expire_residuals(self):
         """Server action: preview what expiring the selected cards would post, then post on confirmation."""
@@ -1011,277 +792,6 @@ class PrepaidService(models.Model):
     # ------------------------------------------------------------------
     # Periodic invoicing
     # ------------------------------------------------------------------
-    def _get_due_periods(self, today, periods=None):
-        """Periods of this card due for invoicing on today, oldest first, as (start, period) pairs.
-
-        period is a period whose invoice was deleted or cancelled: it is invoiced again (once: its new invoice
-        then stands). New periods (period None) start after the last period of the card, whatever Next Period
-        says, so that moving it back into invoiced periods bills nothing twice; moving it forward skips periods.
-        periods: the card's periods, when the caller read them for a batch.
-        """
-        self.ensure_one()
-        if periods is None:
-            periods = self.env["prepaid.service.period"].sudo().search([("service_id", "=", self.id)])
-        if any(period.sale_line_id and period.invoice_id.state != "posted" for period in periods):
-            # a card sold on an order starts with its order's invoice: nothing is due before it is posted,
-            # and that first period is the order's to bill, never this action's
-            return []
-
-        def is_due(start, end):
-            if self.date_end and start > self.date_end:
-                return False
-            return start <= today if self.invoice_in_advance else end < today
-
-        due = [
-            (period.date_start, period)
-            for period in periods.sorted("date_start")
-            if (not period.invoice_id or period.invoice_id.state == "cancel")
-            and is_due(period.date_start, period.date_end)
-        ]
-        start = self.next_period_start or self.date_start
-        last_end = max(periods.mapped("date_end"), default=None)
-        if last_end and start <= last_end:
-            start = last_end + relativedelta(days=1)
-        for _guard in range(PERIODIC_MAX_PERIODS):
-            end = self._get_period_end(start)
-            if not is_due(start, end):
-                break
-            due.append((start, None))
-            start = end + relativedelta(days=1)
-        return due
-
-    def _get_overage_lines(self, quantity):
-        """(quantity, price per unit) per band for quantity units consumed beyond the allowance."""
-        self.ensure_one()
-        lines = []
-        rest = quantity
-        for band in self.overage_band_ids.sorted("quantity_from"):
-            if rest <= 0:
-                break
-            width = (band.quantity_to - band.quantity_from) if band.quantity_to else rest
-            take = min(rest, width)
-            if take > 0:
-                lines.append((take, band.price_unit))
-                rest -= take
-        if rest > 0:
-            price = self.overage_band_ids.sorted("quantity_from")[-1:].price_unit or self.period_price / (
-                self.period_allowance or 1.0
-            )
-            lines.append((rest, price))
-        return lines
-
-    def _get_period_valid_until(self, period_end):
-        self.ensure_one()
-        if self.period_end_behaviour == "expire":
-            return period_end
-        if self.period_end_behaviour == "carry_over":
-            # to the end of the last period it survives: February's residual lives to March 31, not March 28
-            next_start = period_end + relativedelta(days=1)
-            return next_start + self._get_period_delta(max(self.carry_over_periods, 0)) - relativedelta(days=1)
-        return self.date_end or False
-
-    def _prepare_period_invoice_vals(self, period):
-        self.ensure_one()
-        product = self.period_product_id
-        lines = [
-            Command.create(
-                {
-                    "product_id": product.id,
-                    "name": self.env._(
-                        "%(card)s: allowance %(start)s - %(end)s",
-                        card=self.display_name,
-                        start=period.date_start,
-                        end=period.date_end,
-                    ),
-                    "quantity": 1.0,
-                    "price_unit": self.period_price,
-                    "prepaid_service_id": self.id,
-                    "prepaid_period_id": period.id,
-                    "prepaid_quantity": self.period_allowance,
-                    "prepaid_valid_until": self._get_period_valid_until(period.date_end),
-                }
-            )
-        ]
-        if self.overdraw_policy == "invoice" and period.overage_quantity > 0:
-            for quantity, price in self._get_overage_lines(period.overage_quantity):
-                lines.append(
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "name": self.env._(
-                                "%(card)s: overage %(quantity)s at %(price)s",
-                                card=self.name,
-                                quantity=quantity,
-                                price=price,
-                            ),
-                            "quantity": quantity,
-                            "price_unit": price,
-                            "prepaid_service_id": self.id,
-                            "prepaid_period_id": period.id,
-                            "prepaid_quantity": quantity,
-                            # settles the unpaid consumption at once, before any allowance
-                            "prepaid_valid_until": period.date_start,
-                        }
-                    )
-                )
-        return {
-            "move_type": "out_invoice",
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "currency_id": self.currency_id.id,
-            "invoice_date": period.date_start if self.invoice_in_advance else period.date_end + relativedelta(days=1),
-            "invoice_origin": self.name,
-            "invoice_user_id": self.user_id.id,
-            "invoice_line_ids": lines,
-        }
-
-    @api.model
-    def _cron_periodic_invoicing(self, today=None):
-        """Invoice every due period of every periodic card exactly once; close ended periods.
-
-        Card by card in savepoints: a card whose invoice cannot be posted is rolled back, skipped and given an
-        activity; a catch-up of many periods waits for a manager (see _invoice_due_periods).
-        """
-        today = today or fields.Date.context_today(self)
-        cards = self.sudo().search([("accrual", "=", "periodic"), ("closed", "=", False)])
-
-        def step(batch):
-            invoices, held = batch._invoice_due_periods(today)
-            batch._recognise_straight_line(today)
-            batch._close_ended_periods(today)
-            return invoices, held
-
-        results, failed = cards._run_isolated(
-            step,
-            self.env._("Prepaid: periodic invoicing failed"),
-            self.env._(
-                "The scheduled periodic invoicing could not process this prepaid service (period invoices, "
-                "straight-line recognition, period end): nothing of it was posted."
-            ),
-        )
-        invoices = self.env["account.move"].union(*(invoices for invoices, _held in results))
-        held = self.union(*(held for _invoices, held in results))
-        _logger.info(
-            "Prepaid periodic invoicing: %s cards processed, %s invoices, %s catch-ups awaiting a manager, "
-            "%s cards skipped",
-            len(cards) - len(failed),
-            len(invoices),
-            len(held),
-            len(failed),
-        )
-        return invoices
-
-    def _invoice_due_periods(self, today, confirmed=False):
-        """Invoice the due periods of these cards in one batch; returns (invoices, cards held back).
-
-        More than PERIODIC_CATCH_UP_LIMIT periods due at once is held back unless confirmed: the card's
-        responsible gets an activity and a manager confirms with Invoice Due Periods.
-        """
-        Period = self.env["prepaid.service.period"].sudo()
-        # the screen's context must not reach the invoices (language and companies stay); sudo: the scheduler
-        # or a prepaid manager bills the period whatever their accounting rights
-        Move = clean_env(self.env)["account.move"].sudo()
-        cards = self.filtered(lambda c: c.accrual == "periodic" and not c.closed and c.period_product_id)
-        periods = Period.search([("service_id", "in", cards.ids)])
-        periods.invoice_id.mapped("state")  # one read for every card's invoices
-        period_ids_by_card = defaultdict(list)
-        for period in periods:
-            period_ids_by_card[period.service_id.id].append(period.id)
-        due, held = {}, {}
-        for card in cards:
-            card_due = card._get_due_periods(today, Period.browse(period_ids_by_card[card.id]))
-            if not card_due:
-                continue
-            if len(card_due) > PERIODIC_CATCH_UP_LIMIT and not confirmed:
-                held[card] = card_due
-            else:
-                due[card] = card_due
-        held_cards = self.browse([card.id for card in held])
-        catch_up = self.env._("Prepaid: periodic catch-up to confirm")
-        held_cards._schedule_problem_activity(
-            catch_up,
-            {
-                card.id: Markup("<p>%s</p><p>%s</p>")
-                % (
-                    self.env._(
-                        "%(count)s periods are due since %(date)s: the scheduled action invoices at most "
-                        "%(limit)s at once and has invoiced none of them.",
-                        count=len(card_due),
-                        date=card_due[0][0],
-                        limit=PERIODIC_CATCH_UP_LIMIT,
-                    ),
-                    self.env._(
-                        "Check the start date and Next Period. If every period is right, a Prepaid Services "
-                        "manager confirms with Invoice Due Periods; otherwise correct the dates."
-                    ),
-                )
-                for card, card_due in held.items()
-            },
-        )
-        (cards - held_cards)._close_problem_activities(catch_up, self.env._("No catch-up is waiting any more."))
-        if not due:
-            return Move.browse(), held_cards
-
-        # overage not billed yet: consumption still unsettled, less what invoices not posted yet carry
-        overage_ids = [card.id for card in due if card.overdraw_policy == "invoice"]
-        pending = (
-            dict(
-                self.env["prepaid.ledger.entry"]
-                .sudo()
-                ._read_group(
-                    [("service_id", "in", overage_ids), ("pending_quantity", ">", 0)],
-                    ["service_id"],
-                    ["pending_quantity:sum"],
-                )
-            )
-            if overage_ids
-            else {}
-        )
-        new_vals, reused, todo = [], [], []
-        for card, card_due in due.items():
-            overage = 0.0
-            if card.overdraw_policy == "invoice":
-                billed = sum(
-                    period.overage_quantity
-                    for period in Period.browse(period_ids_by_card[card.id])
-                    if period.invoice_id.state == "draft"
-                )
-                overage = max(pending.get(card, 0.0) - billed, 0.0)
-            for start, period in card_due:
-                if period:
-                    reused.append((period, overage))
-                    todo.append((card, period))
-                else:
-                    todo.append((card, len(new_vals)))
-                    new_vals.append(
-                        {
-                            "service_id": card.id,
-                            "date_start": start,
-                            "date_end": card._get_period_end(start),
-                            "overage_quantity": overage,
-                        }
-                    )
-                overage = 0.0  # billed once, on the first invoice
-        with service_scope():
-            new_periods = Period.create(new_vals)
-            for period, overage in reused:
-                # its invoice is gone: the new one bills the period, and its period end is applied again
-                period.write({"overage_quantity": overage, "closed": False})
-        todo = [(card, new_periods[period] if isinstance(period, int) else period) for card, period in todo]
-        invoices = Move.create([card._prepare_period_invoice_vals(period) for card, period in todo])
-        last_end, to_post = {}, []
-        with service_scope():
-            for (card, period), invoice in zip(todo, invoices, strict=True):
-                period.invoice_id = invoice
-                if card.period_auto_post:
-                    to_post.append(invoice.id)
-                last_end[card] = max(last_end.get(card, period.date_end), period.date_end)
-            for card, end in last_end.items():
-                next_start = max(card.next_period_start or card.date_start, end + relativedelta(days=1))
-                if card.next_period_start != next_start:
-                    card.next_period_start = next_start
-        Move.browse(to_post).action_post()
-        return invoices.sudo(self.env.su), held_cards
 
     def action_invoice_due_periods(self):
         """Invoice every period due today, however many: a manager confirms a catch-up the scheduled action held."""
@@ -1302,7 +812,9 @@ class PrepaidService(models.Model):
                         "Set the invoiced product of %(card)s before invoicing its periods.", card=card.display_name
                     )
                 )
-        invoices, _held = self.sudo()._invoice_due_periods(fields.Date.context_today(self), confirmed=True)
+        invoices, _held = self.env["prepaid.service.period"]._invoice_due_periods(
+            self.sudo(), fields.Date.context_today(self), confirmed=True
+        )
         if not invoices:
             raise UserError(
                 self.env._(
@@ -1310,110 +822,6 @@ class PrepaidService(models.Model):
                 )
             )
         return True
-
-    def _recognise_straight_line(self, today):
-        """Straight-line cards: recognise each period's value at its end, or a slice per ended month."""
-        Entry = self.env["prepaid.ledger.entry"].sudo()
-        periods = (
-            self.env["prepaid.service.period"]
-            .sudo()
-            .search(
-                [
-                    ("service_id", "in", self.filtered(lambda c: c.recognition_method != "usage").ids),
-                    ("invoice_id.state", "=", "posted"),
-                ]
-            )
-        )
-        vals_list = []
-        for period in periods:
-            card = period.service_id
-            lots = Entry.search(
-                [
-                    ("invoice_line_id.prepaid_period_id", "=", period.id),
-                    ("is_inflow", "=", True),
-                    ("remaining_value", ">", 0),
-                    ("reversal_entry_ids", "=", False),
-                ]
-            )
-            if card.recognition_method == "period_end":
-                slices = [(period.date_end, 1.0)] if period.date_end < today else []
-            else:
-                months, start = [], period.date_start
-                while start <= period.date_end:
-                    months.append(min(start + relativedelta(months=1, days=-1), period.date_end))
-                    start += relativedelta(months=1)
-                slices = [(end, 1.0 / len(months)) for end in months]
-            for lot in lots:
-                done = Entry.search_count(
-                    [
-                        ("outflow_application_ids.inflow_id", "=", lot.id),
-                        ("entry_type", "=", "usage"),
-                        ("quantity", "=", 0),
-                    ]
-                )
-                due = [(end, share) for end, share in slices[done:] if end < today]
-                for index, (end, share) in enumerate(due):
-                    last = done + index + 1 == len(slices)
-                    value = lot.value * share
-                    vals_list.append(
-                        {
-                            "service_id": card.id,
-                            "entry_type": "usage",
-                            "date": end,
-                            "quantity": 0.0,
-                            "apply_to_entry_id": lot.id,
-                            # the last slice takes what is left, so rounding leaves nothing behind
-                            "value_only": lot.remaining_value if last else card.company_currency_id.round(value),
-                            "product_id": lot.product_id.id,
-                            "name": self.env._("Straight-line recognition to %s", end),
-                        }
-                    )
-        if vals_list:
-            Entry._post_entries(vals_list)
-
-    def _close_ended_periods(self, today):
-        """Carry-over cap: what is left of an ended period beyond the cap expires now."""
-        periods = (
-            self.env["prepaid.service.period"]
-            .sudo()
-            .search([("service_id", "in", self.ids), ("closed", "=", False), ("date_end", "<", today)])
-        )
-        vals_list = []
-        for period in periods:
-            card = period.service_id
-            if card.period_end_behaviour == "carry_over" and card.carry_over_cap_type != "none":
-                cap = card.carry_over_cap
-                if card.carry_over_cap_type == "percent":
-                    cap = card.period_allowance * card.carry_over_cap / 100.0
-                lots = (
-                    self.env["prepaid.ledger.entry"]
-                    .sudo()
-                    .search(
-                        [
-                            ("invoice_line_id.prepaid_period_id", "=", period.id),
-                            ("is_inflow", "=", True),
-                            ("remaining_quantity", ">", 0),
-                            ("valid_until", ">", period.date_start),
-                        ]
-                    )
-                )
-                for lot in lots:
-                    excess = lot.remaining_quantity - cap
-                    if excess > 0:
-                        vals_list.append(
-                            {
-                                "service_id": card.id,
-                                "entry_type": "expiry",
-                                "date": period.date_end,
-                                "quantity": -excess,
-                                "apply_to_entry_id": lot.id,
-                                "product_id": lot.product_id.id,
-                                "name": self.env._("Above the carry-over cap of %s", cap),
-                            }
-                        )
-            period.closed = True
-        if vals_list:
-            self.env["prepaid.ledger.entry"]._post_entries(vals_list)
 
     # ------------------------------------------------------------------
     # Closing
@@ -1512,7 +920,7 @@ class PrepaidService(models.Model):
         for card in self:
             message = False
             if disposal in ("expire", "refund"):
-                card._expire_residuals(today)
+                self.env["prepaid.ledger.entry"]._expire_residuals(card, today)
                 balance = card._get_open_balance()
                 if balance["lots"]:
                     released = card._format_balance(balance["quantity"], balance["amount"])
@@ -2007,7 +1415,7 @@ class PrepaidService(models.Model):
             {"name": "Managed Services - Deco Addict", "partner_id": deco.id, "allow_timesheets": True}
         )
         env["prepaid.service.job"].create({"service_id": card_deco.id, "project_id": project_deco.id})
-        self._cron_periodic_invoicing(today=card_deco.date_start)
+        self.env["prepaid.service.period"]._cron_periodic_invoicing(today=card_deco.date_start)
         env["account.analytic.line"].create(
             {
                 "name": "Network audit",
@@ -2017,7 +1425,7 @@ class PrepaidService(models.Model):
                 "date": card_deco.date_start + relativedelta(days=10),
             }
         )
-        self._cron_periodic_invoicing(today=today)
+        self.env["prepaid.service.period"]._cron_periodic_invoicing(today=today)
         env["account.analytic.line"].create(
             {
                 "name": "Server patching",

@@ -68,7 +68,10 @@ class PrepaidDeferredRevenueCheck(models.TransientModel):
             self.env["prepaid.ledger.application"]
             .sudo()
             ._read_group(
-                [("service_id", "in", cards.ids), *Card._get_awaiting_recognition_domain()],
+                [
+                    ("service_id", "in", cards.ids),
+                    *self.env["prepaid.ledger.application"]._get_awaiting_recognition_domain(),
+                ],
                 ["service_id"],
                 ["value:sum"],
             )

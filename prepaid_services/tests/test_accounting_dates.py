@@ -73,7 +73,7 @@ class TestAccountingDates(PrepaidTimesheetCommon):
         self._credit(card, 10, 1000.0, date(2026, 1, 1), valid_until=date(2026, 1, 31))
         self._use(card, 4, date(2026, 1, 15))
         with freeze_time("2026-02-01"):
-            self.env["prepaid.service"]._cron_expire_residuals()
+            self.env["prepaid.ledger.entry"]._cron_expire_residuals()
         expiry = card.entry_ids.filtered(lambda e: e.entry_type == "expiry")
         self.assertEqual((expiry.date, expiry.move_id.date), (date(2026, 1, 31), date(2026, 1, 31)))
         self.assertMoveLines(

@@ -71,7 +71,9 @@ class TestRollforward(PrepaidSaleCommon):
         credit_note.invoice_line_ids.quantity = 0.2  # 2 h back
         credit_note.invoice_date = "2026-02-12"
         credit_note.action_post()
-        card._expire_residuals(today=date(2026, 3, 10))  # the February block expired on March 2
+        self.env["prepaid.ledger.entry"]._expire_residuals(
+            card, today=date(2026, 3, 10)
+        )  # the February block expired on March 2
 
         roll = self.env["prepaid.service"]._get_rollforward(date(2026, 2, 1), date(2026, 3, 31), self.company)
 

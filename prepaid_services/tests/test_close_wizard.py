@@ -71,7 +71,7 @@ class TestCloseWizard(PrepaidHttpCommon):
             product_id=self.allowance_product.id,
             termination_refund=True,
         )
-        self.env["prepaid.service"]._cron_periodic_invoicing(today=self._days(-20))
+        self.env["prepaid.service.period"]._cron_periodic_invoicing(today=self._days(-20))
         self.assertEqual(card.quantity_outstanding, 10.0)
         wizard_id = self._wizard("salesman", card, disposal="refund")
         error = self.assertRpcRefused("salesman", "prepaid.close.wizard", "action_confirm", [wizard_id])
@@ -137,7 +137,7 @@ class TestCloseWizard(PrepaidHttpCommon):
         self.assertTrue(card.closed)
         self.assertEqual((lot.remaining_quantity, card.quantity_outstanding), (5.0, 5.0))
 
-        expiry = card._expire_residuals(today=self._days(11))
+        expiry = self.env["prepaid.ledger.entry"]._expire_residuals(card, today=self._days(11))
         self.assertEqual((expiry.quantity, expiry.value), (-5.0, -500.0))
         self.assertDeferredRevenueTies()
 

@@ -140,7 +140,7 @@ class TestDocumentLifecycle(PrepaidTimesheetCommon):
         self._assign(card)
         self._log(2.0, on_date="2026-02-02")
         self.company.prepaid_recognition_grouping = "entry"
-        moves = self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 3))
+        moves = self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date(2026, 2, 3))
         self.assertMoveLines(
             moves,
             [

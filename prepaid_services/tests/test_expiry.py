@@ -32,7 +32,7 @@ class TestExpiry(PrepaidCommon):
         lot_b = self._credit(card, 10, 900.0, date(2026, 2, 1), valid_until=date(2026, 12, 31))
         self._use(card, 4, date(2026, 2, 10))  # from lot A, which expires first
 
-        expiry = card._expire_residuals(today=date(2026, 4, 15))
+        expiry = self.env["prepaid.ledger.entry"]._expire_residuals(card, today=date(2026, 4, 15))
 
         self.assertEqual(len(expiry), 1)
         self.assertEqual(
@@ -56,7 +56,7 @@ class TestExpiry(PrepaidCommon):
         self._credit(card, 5, 450.0, date(2026, 1, 5), valid_until=date(2026, 3, 31))
         self._credit(other, 3, 330.0, date(2026, 1, 5), valid_until=date(2026, 3, 31))
 
-        expiries = (card | other)._expire_residuals(today=date(2026, 4, 2))
+        expiries = self.env["prepaid.ledger.entry"]._expire_residuals(card | other, today=date(2026, 4, 2))
 
         self.assertEqual(sorted(expiries.mapped("value")), [-1000.0, -450.0, -330.0])
         move = expiries.move_id
@@ -76,10 +76,10 @@ class TestExpiry(PrepaidCommon):
     def test_running_twice_posts_nothing_twice(self):
         card = self._create_card()
         self._credit(card, 10, 1000.0, date(2026, 1, 1), valid_until=date(2026, 3, 31))
-        first = card._expire_residuals(today=date(2026, 4, 2))
+        first = self.env["prepaid.ledger.entry"]._expire_residuals(card, today=date(2026, 4, 2))
         moves = self.env["account.move"].search_count([])
-        self.assertFalse(card._expire_residuals(today=date(2026, 4, 2)))
-        self.env["prepaid.service"]._cron_expire_residuals()
+        self.assertFalse(self.env["prepaid.ledger.entry"]._expire_residuals(card, today=date(2026, 4, 2)))
+        self.env["prepaid.ledger.entry"]._cron_expire_residuals()
         self.assertEqual(self.env["account.move"].search_count([]), moves)
         self.assertEqual(card.entry_ids.filtered(lambda e: e.entry_type == "expiry"), first)
         self.assertDeferredRevenueTies()
@@ -89,7 +89,7 @@ class TestExpiry(PrepaidCommon):
         self._credit(card, 10, 1000.0, date(2026, 1, 1), valid_until=date(2026, 3, 31))
         cron = self.env.ref("prepaid_services.ir_cron_expire_residuals")
         self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
-        self.env["prepaid.service"]._cron_expire_residuals()
+        self.env["prepaid.ledger.entry"]._cron_expire_residuals()
         self.assertEqual(card.quantity_expired, 10.0)
         self.assertDeferredRevenueTies()
 
@@ -97,7 +97,7 @@ class TestExpiry(PrepaidCommon):
         self.company.prepaid_expiry_to_liability = True
         card = self._create_card()
         self._credit(card, 10, 1000.0, date(2026, 1, 1), valid_until=date(2026, 3, 31))
-        expiry = card._expire_residuals(today=date(2026, 4, 2))
+        expiry = self.env["prepaid.ledger.entry"]._expire_residuals(card, today=date(2026, 4, 2))
         unclaimed = self.company.prepaid_unclaimed_account_id
         self.assertEqual(unclaimed.account_type, "liability_current")
         self.assertMoveLines(expiry.move_id, self._breakage(card, 1000.0, credit_account=unclaimed))
@@ -132,15 +132,17 @@ class TestExpiry(PrepaidCommon):
         lot = self._credit(card, 2, 200.0, date(2026, 1, 1), valid_until=date(2026, 1, 31))
         self._use(card, 5, date(2026, 2, 10))  # the lot expired on its date: all of it is pending
         self.assertEqual(card.quantity_outstanding, -3.0)
-        self.assertFalse(card._expire_residuals(today=date(2026, 3, 1)))
+        self.assertFalse(self.env["prepaid.ledger.entry"]._expire_residuals(card, today=date(2026, 3, 1)))
         self.assertEqual(lot.remaining_quantity, 2.0)
 
     def test_expiry_concurrent_with_consumption_expires_what_is_left(self):
         card = self._create_card()
         lot = self._credit(card, 10, 1000.0, date(2026, 1, 1), valid_until=date(2026, 3, 31))
-        inflows = card._get_expirable_inflows(date(2026, 4, 2))  # the preview sees 10 h
+        inflows = self.env["prepaid.ledger.entry"]._get_expirable_inflows(
+            card, date(2026, 4, 2)
+        )  # the preview sees 10 h
         self._use(card, 3, date(2026, 3, 30))  # someone logs time before the run posts
-        expiry = card._expire_residuals(inflows=inflows)
+        expiry = self.env["prepaid.ledger.entry"]._expire_residuals(card, inflows=inflows)
         self.assertEqual(expiry.quantity, -7.0)
         self.assertEqual(lot.remaining_quantity, 0.0)
         self.assertBalancesMatchLedger(card)
@@ -192,7 +194,7 @@ class TestExpiryPerformance(PrepaidCommon):
             return execute(cr, query, params, log_exceptions)
 
         with patch.object(Cursor, "execute", counting_execute):
-            entries = cards._expire_residuals(today=date(2026, 4, 2))
+            entries = self.env["prepaid.ledger.entry"]._expire_residuals(cards, today=date(2026, 4, 2))
             self.env.flush_all()
         self.assertEqual(len(entries), len(cards))
         return statements

@@ -112,7 +112,7 @@ class TestLedgerProperties(PrepaidTimesheetCommon):
             elif kind == "wait":
                 state["today"] = today + timedelta(days=args[0])
             elif kind == "expire":
-                self.env["prepaid.service"]._cron_expire_residuals()
+                self.env["prepaid.ledger.entry"]._cron_expire_residuals()
             elif kind == "lock":
                 self.company.sudo().fiscalyear_lock_date = today - timedelta(days=today.day)
 

@@ -43,7 +43,7 @@ class TestPeriodic(PrepaidSaleCommon):
 
     def _run(self, day):
         with freeze_time(day):
-            return self.env["prepaid.service"]._cron_periodic_invoicing(today=date.fromisoformat(day))
+            return self.env["prepaid.service.period"]._cron_periodic_invoicing(today=date.fromisoformat(day))
 
     def _lots(self, card):
         return card.entry_ids.filtered(lambda e: e.entry_type == "receipt").sorted("date")
@@ -105,7 +105,9 @@ class TestPeriodic(PrepaidSaleCommon):
         self.assertEqual(card.quantity_received, 40.0)
         # February closed with 9 h left: 5 carried, 4 expired; March closed with 10 left: 5 carried, 5 expired
         self.assertEqual(card.quantity_expired, 2.0 + 4.0 + 5.0)
-        card._expire_residuals(today=date(2026, 4, 2))  # February's carried 5 h lapsed on March 31
+        self.env["prepaid.ledger.entry"]._expire_residuals(
+            card, today=date(2026, 4, 2)
+        )  # February's carried 5 h lapsed on March 31
         self.assertEqual(card.quantity_expired, 16.0)
         self.assertEqual(card.quantity_outstanding, 40.0 - 9.0 - 16.0)
         self.assertBalancesMatchLedger(card)
@@ -124,7 +126,7 @@ class TestPeriodic(PrepaidSaleCommon):
         self._run("2026-01-01")
         self._use(card, 4, date(2026, 1, 15))
         self._run("2026-02-01")
-        card._expire_residuals(today=date(2026, 2, 1))
+        self.env["prepaid.ledger.entry"]._expire_residuals(card, today=date(2026, 2, 1))
         self.assertEqual((card.quantity_expired, card.quantity_outstanding), (6.0, 10.0))
         self.assertDeferredRevenueTies()
 
@@ -133,7 +135,7 @@ class TestPeriodic(PrepaidSaleCommon):
         self._run("2026-01-01")
         self._run("2026-02-01")
         self.assertEqual(self._lots(card).mapped("valid_until"), [date(2026, 12, 31)] * 2)
-        card._expire_residuals(today=date(2026, 3, 1))
+        self.env["prepaid.ledger.entry"]._expire_residuals(card, today=date(2026, 3, 1))
         self.assertEqual(card.quantity_outstanding, 20.0)
 
     def test_overage_is_invoiced_at_banded_prices_on_the_next_invoice(self):
@@ -230,7 +232,7 @@ class TestPeriodic(PrepaidSaleCommon):
         slices = card.entry_ids.filtered(lambda e: e.entry_type == "usage" and e.quantity == 0)
         self.assertEqual(sorted(slices.mapped("value")), [-1000.0, -1000.0, -1000.0])
         self.assertEqual(card.value_outstanding, 3000.0, "April's quarter is deferred; January's is earned")
-        card._expire_residuals(today=date(2026, 4, 1))
+        self.env["prepaid.ledger.entry"]._expire_residuals(card, today=date(2026, 4, 1))
         self.assertEqual(card.quantity_expired, 18.0)
         self.assertEqual(card.entry_ids.filtered(lambda e: e.entry_type == "expiry").value, 0.0)
         self.assertBalancesMatchLedger(card)

@@ -43,7 +43,7 @@ class TestPeriodicBilledOnce(PrepaidHttpCommon):
 
     def _run(self, day):
         with freeze_time(day):
-            return self.env["prepaid.service"]._cron_periodic_invoicing(today=date.fromisoformat(day))
+            return self.env["prepaid.service.period"]._cron_periodic_invoicing(today=date.fromisoformat(day))
 
     def _assert_period_invoice(self, invoice, amount=1000.0):
         self.assertMoveLines(
@@ -118,7 +118,7 @@ class TestPeriodicBilledOnce(PrepaidHttpCommon):
         today = fields.Date.context_today(self.env["prepaid.service"])
         start = today.replace(day=1) - relativedelta(months=5)
         card = self._periodic_card(date_start=start)
-        self.assertFalse(self.env["prepaid.service"]._cron_periodic_invoicing())
+        self.assertFalse(self.env["prepaid.service.period"]._cron_periodic_invoicing())
         self.assertEqual(len(self._catch_up_activity(card)), 1)
         self.assertIn(f"6 periods are due since {start}", str(self._catch_up_activity(card).note))
 
@@ -136,7 +136,7 @@ class TestPeriodicBilledOnce(PrepaidHttpCommon):
         self.assertEqual(card.next_period_start, start + relativedelta(months=6))
         self.assertEqual(card.quantity_received, 60.0)
         self.assertFalse(self._catch_up_activity(card), "the confirmation closes the activity")
-        self.assertFalse(self.env["prepaid.service"]._cron_periodic_invoicing(), "nothing twice")
+        self.assertFalse(self.env["prepaid.service.period"]._cron_periodic_invoicing(), "nothing twice")
         self.assertBalancesMatchLedger(card)
         self.assertDeferredRevenueTies()
 

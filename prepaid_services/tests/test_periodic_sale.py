@@ -73,7 +73,7 @@ class TestPeriodicSale(PrepaidHttpCommon):
 
     def _run(self, day):
         with freeze_time(day):
-            return self.env["prepaid.service"]._cron_periodic_invoicing(today=date.fromisoformat(day))
+            return self.env["prepaid.service.period"]._cron_periodic_invoicing(today=date.fromisoformat(day))
 
     def _assert_period_invoice(self, invoice, amount):
         self.assertMoveLines(

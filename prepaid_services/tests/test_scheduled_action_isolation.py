@@ -49,7 +49,7 @@ class TestScheduledActionIsolation(PrepaidTimesheetCommon):
         self.company_b.prepaid_breakage_account_id = False
 
         with freeze_time("2026-03-01"):
-            self.env["prepaid.service"]._cron_expire_residuals()
+            self.env["prepaid.ledger.entry"]._cron_expire_residuals()
 
         expiry_a = card_a.entry_ids.filtered(lambda e: e.entry_type == "expiry")
         self.assertEqual((expiry_a.quantity, expiry_a.value, expiry_a.date), (-10.0, -1000.0, date(2026, 2, 9)))
@@ -67,13 +67,13 @@ class TestScheduledActionIsolation(PrepaidTimesheetCommon):
         self.assertFalse(self._problem(card_a, "Prepaid: expiry failed"))
 
         with freeze_time("2026-03-02"):
-            self.env["prepaid.service"]._cron_expire_residuals()
+            self.env["prepaid.ledger.entry"]._cron_expire_residuals()
         self.assertEqual(len(self._problem(card_b, "Prepaid: expiry failed")), 1, "no second activity")
 
         # once the account is set, the next run expires company B and closes the activity
         self.company_b.prepaid_breakage_account_id = breakage_b
         with freeze_time("2026-03-03"):
-            self.env["prepaid.service"]._cron_expire_residuals()
+            self.env["prepaid.ledger.entry"]._cron_expire_residuals()
         expiry_b = card_b.entry_ids.filtered(lambda e: e.entry_type == "expiry")
         self.assertEqual((expiry_b.quantity, expiry_b.value), (-10.0, -800.0))
         self.assertMoveLines(
@@ -107,7 +107,7 @@ class TestScheduledActionIsolation(PrepaidTimesheetCommon):
         broken = self._create_card(**periodic, period_product_id=ticket_allowance.id, description="Tickets")
 
         with freeze_time("2026-01-01"):
-            invoices = self.env["prepaid.service"]._cron_periodic_invoicing(today=date(2026, 1, 1))
+            invoices = self.env["prepaid.service.period"]._cron_periodic_invoicing(today=date(2026, 1, 1))
 
         self.assertEqual(good.period_ids.invoice_id, invoices)
         self.assertMoveLines(
@@ -128,7 +128,7 @@ class TestScheduledActionIsolation(PrepaidTimesheetCommon):
         self.assertIn("Ticket cannot be converted into Hours", str(activity.note))
 
         with freeze_time("2026-01-02"):
-            self.assertFalse(self.env["prepaid.service"]._cron_periodic_invoicing(today=date(2026, 1, 2)))
+            self.assertFalse(self.env["prepaid.service.period"]._cron_periodic_invoicing(today=date(2026, 1, 2)))
         self.assertEqual(len(self._problem(broken, "Prepaid: periodic invoicing failed")), 1)
         self.assertEqual(len(good.period_ids), 1)
         self.assertDeferredRevenueTies()
@@ -159,7 +159,7 @@ class TestScheduledActionIsolation(PrepaidTimesheetCommon):
         self._log(3.0, on_date="2026-02-02", project_id=project_b.id, task_id=task_b.id)
         self.company.income_account_id = False
 
-        moves = self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 2))
+        moves = self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date(2026, 2, 2))
 
         self.assertEqual(moves.prepaid_service_id, good)
         self.assertMoveLines(
@@ -184,7 +184,7 @@ class TestScheduledActionIsolation(PrepaidTimesheetCommon):
         self.assertIn("No income account for the revenue of", str(activity.note))
         self.assertFalse(self._problem(good, "Prepaid: daily revenue recognition failed"))
 
-        self.assertFalse(self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 2)))
+        self.assertFalse(self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date(2026, 2, 2)))
         self.assertEqual(len(self._problem(broken, "Prepaid: daily revenue recognition failed")), 1)
         self.assertBalancesMatchLedger(good | broken)
         self.assertDeferredRevenueTies()

@@ -65,7 +65,7 @@ class TestModuleJournalEntriesChangeOnlyThroughTheLedger(PrepaidHttpCommon):
         cls._credit(cls.card_2, 5, 400.0, date(2026, 1, 1), valid_until=date(2026, 1, 31))
         cls.usage = cls._use(cls.card, 2, date(2026, 1, 10))
         # one batched breakage entry for both cards: it has no single ledger entry of its own
-        cls.expiries = (cls.card | cls.card_2)._expire_residuals(today=date(2026, 2, 1))
+        cls.expiries = cls.env["prepaid.ledger.entry"]._expire_residuals(cls.card | cls.card_2, today=date(2026, 2, 1))
         cls.breakage = cls.expiries.move_id
         cls.key = {"prepaid_ledger_posting": True}
 
@@ -151,7 +151,7 @@ class TestModuleJournalEntriesChangeOnlyThroughTheLedger(PrepaidHttpCommon):
                 "date": "2026-02-02",
             }
         )
-        summary = self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 3))
+        summary = self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date(2026, 2, 3))
         self.assertEqual(len(summary), 1)
         self.assertMoveLines(
             summary,

@@ -294,7 +294,7 @@ class TestDailyRecognitionSummary(PrepaidTimesheetCommon):
         self.assertFalse(first._prepaid_active_entries().move_id, "nothing posted before the summary")
         self.assertDeferredRevenueTies()
 
-        moves = self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 3))
+        moves = self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date(2026, 2, 3))
 
         self.assertEqual(len(moves), 2)
         by_day = {move.date: move for move in moves}
@@ -324,10 +324,10 @@ class TestDailyRecognitionSummary(PrepaidTimesheetCommon):
             ],
         )
         self.assertEqual(first._prepaid_active_entries().move_id, by_day[date(2026, 2, 2)])
-        self.assertFalse(self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date(2026, 2, 3)))
+        self.assertFalse(self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date(2026, 2, 3)))
         self.assertDeferredRevenueTies()
 
-        correction = self.env["prepaid.service"]._cron_post_daily_recognition(up_to=date.today())
+        correction = self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date.today())
         self.assertMoveLines(
             correction,
             [

@@ -34,7 +34,7 @@ class PrepaidExpiryWizard(models.TransientModel):
         self.ensure_one()
         if not self.service_ids:
             return self.env["prepaid.ledger.entry"]
-        return self.service_ids._get_expirable_inflows(self._get_today())
+        return self.env["prepaid.ledger.entry"]._get_expirable_inflows(self.service_ids, self._get_today())
 
     def _compute_preview(self):
         """Fill the lines from the open top-ups past their validity; posts nothing."""
@@ -80,7 +80,7 @@ class PrepaidExpiryWizard(models.TransientModel):
                     "Top-ups expire the day after their last valid day."
                 )
             )
-        entries = self.service_ids._expire_residuals(inflows=inflows)
+        entries = self.env["prepaid.ledger.entry"]._expire_residuals(self.service_ids, inflows=inflows)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

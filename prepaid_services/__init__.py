@@ -1,4 +1,4 @@
-from . import controllers, models, report, wizard
+from . import controllers, demo, models, report, wizard
 
 
 def _post_init_hook(env):

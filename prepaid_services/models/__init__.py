@@ -3,6 +3,8 @@ from . import (
     account_chart_template,
     account_move,
     account_move_line,
+    prepaid_alert_mixin,
+    prepaid_closing_mixin,
     prepaid_ledger_application,
     prepaid_ledger_entry,
     prepaid_recurring_mixin,

@@ -128,6 +128,7 @@ class AccountAnalyticLine(models.Model):
         if not jobs:
             return result
         charged_tasks = timesheets._prepaid_charged_tasks(jobs.service_id)
+        Rate = self.env["prepaid.service.rate"]
         planned = defaultdict(float)  # card -> consumption planned in this batch
         for timesheet in timesheets.sorted(lambda t: (t.date, t.id)):
             cards = timesheet._prepaid_get_cards(jobs)
@@ -139,7 +140,7 @@ class AccountAnalyticLine(models.Model):
             for index, card in enumerate(cards):
                 last = index == len(cards) - 1
                 first_on_task = (card.id, timesheet.task_id.id) not in charged_tasks
-                units = card._get_consumption(timesheet, hours, first_on_task=first_on_task)
+                units = Rate._get_consumption(card, timesheet, hours, first_on_task=first_on_task)
                 rounding = card._get_unit_rounding()
                 if float_is_zero(units, precision_rounding=rounding):
                     break

@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from .utils import clean_env, in_service_scope, service_scope
+from .utils import bulk_update, clean_env, in_service_scope, service_scope
 
 # Links between documents and the ledger: set by the module's own code only
 PREPAID_MOVE_FIELDS = frozenset({"prepaid_service_id", "prepaid_entry_id", "prepaid_generated"})
@@ -249,6 +249,93 @@ class AccountMove(models.Model):
             moves.action_post()
         return self.env["account.move"].browse(moves.ids)
 
+    @api.model
+    def _prepaid_create_value_moves(self, entries, allocator, posting_info):
+        """Post the journal entries that move the value the applications of a posting carried."""
+        specs = []
+        info_by_entry = dict(zip(entries, posting_info, strict=True))
+        for entry, value in allocator.value_by_outflow().items():
+            if entry.company_currency_id.is_zero(value):
+                continue
+            if (
+                entry.invoice_line_id
+                and entry.entry_type == "usage"
+                and not entry.reversed_entry_id
+                and entry not in entries
+            ):
+                # credit used on an invoice beyond the balance, settled by a later top-up: its invoice could only
+                # defer that revenue, the lots recognise it now
+                for account, part in entry.invoice_line_id.move_id._prepaid_get_revenue_split(value):
+                    specs.append((entry, part, account))
+                continue
+            if not entry._needs_value_move():
+                continue
+            if entry._is_summarised_daily():
+                continue
+            info = info_by_entry.get(entry, {})
+            counterpart = self.env["account.account"].browse(info.get("counterpart_account_id"))
+            entry._check_counterpart_account(counterpart)
+            specs.append((entry, value, entry._get_counterpart_account(counterpart)))
+        for entry in entries.filtered(lambda e: e.is_inflow and e._needs_value_move()):
+            if entry.company_currency_id.is_zero(entry.value):
+                continue
+            counterpart = self.env["account.account"].browse(info_by_entry[entry].get("counterpart_account_id"))
+            entry._check_counterpart_account(counterpart)
+            if not counterpart:
+                raise UserError(
+                    self.env._(
+                        "A valued adjustment of %(card)s needs the account that pays for it.",
+                        card=entry.service_id.display_name,
+                    )
+                )
+            # Inflow: the value comes from the counterpart into deferred revenue (a negative outflow)
+            specs.append((entry, -entry.value, counterpart))
+        if not specs:
+            return
+        # One journal entry per consumption or adjustment; expiries of a run share one per company and day
+        move_vals_list = []
+        move_entries = []
+        grouped = {}
+        line_index = {}  # batch journal entry -> its lines by _line_key, kept along instead of rebuilt
+        for entry, value, counterpart in specs:
+            deferred = entry.company_id.prepaid_deferred_account_id
+            vals = self.env["account.move"]._prepaid_prepare_journal_entry_vals(
+                entry.service_id,
+                amount=value,
+                debit_account=deferred,
+                credit_account=counterpart,
+                ref=entry._get_move_ref(),
+                date=max(entry.date, allocator.settle_date.get(entry, entry.date)),
+                product=entry.product_id,
+                entry=entry,
+            )
+            # A batch (an expiry run, a timesheet import) shares one journal entry per company, day and kind;
+            # each line pair still names its card and its ledger entry in the label.
+            kind = "expiry" if entry.entry_type == "expiry" else "usage" if entry.entry_type == "usage" else None
+            if kind and not entry.reversed_entry_id and len(specs) > 1:
+                key = (kind, vals["company_id"], vals["journal_id"], vals["date"])
+                if key in grouped:
+                    index = grouped[key]
+                    _merge_move_lines(move_vals_list[index]["line_ids"], vals["line_ids"], line_index[index])
+                    move_vals_list[index].update(prepaid_service_id=False, prepaid_entry_id=False, partner_id=False)
+                    move_entries[index].append(entry)
+                    continue
+                grouped[key] = len(move_vals_list)
+                line_index[len(move_vals_list)] = {_line_key(c[2]): c[2] for c in vals["line_ids"]}
+                if kind == "expiry":
+                    vals["ref"] = self.env._("Expired prepaid balances")
+            move_vals_list.append(vals)
+            move_entries.append([entry])
+        moves = self.env["account.move"]._prepaid_create_journal_entries(move_vals_list)
+        links = []
+        for entries, move in zip(move_entries, moves, strict=True):
+            for entry in entries:
+                allocator.link_move(entry, move)
+                if not entry.move_id:
+                    links.append((entry.id, move.id))
+        bulk_update(self.env["prepaid.ledger.entry"], ["move_id"], links)
+        allocator.flush_move_links()
+
     # ------------------------------------------------------------------
     # Top-up invoices and their credit notes
     # ------------------------------------------------------------------
@@ -279,7 +366,7 @@ class AccountMove(models.Model):
                 ]
             )
             # each reversal follows its usage, one usage per credit note line
-            given_back._prepaid_settle_document_difference(list(lines))
+            self.env["account.move.line"]._prepaid_settle_document_difference(given_back, list(lines))
         usage_vals = [
             line._prepaid_prepare_entry_vals("usage")
             for line in credit_lines.filtered(lambda line: line.move_id.move_type == "out_invoice")
@@ -299,7 +386,7 @@ class AccountMove(models.Model):
             ]
             Entry._post_entries(receipts)
             usages |= Entry._post_entries(refunds)
-        usages._prepaid_settle_document_difference()
+        self.env["account.move.line"]._prepaid_settle_document_difference(usages)
 
     # ------------------------------------------------------------------
     # Prepaid credit on invoices
@@ -501,3 +588,30 @@ class AccountMove(models.Model):
                     [{"date": move.date, "ref": self.env._("Reversal of %s", move.ref)} for move in side_moves],
                     cancel=True,
                 )
+
+
+def _merge_move_lines(commands, new_commands, index):
+    """Add line commands to a batch journal entry, one line per card, account, product and side.
+
+    index maps the _line_key of the entry's lines to their vals; it is updated in place.
+    """
+    for command in new_commands:
+        vals = command[2]
+        existing = index.get(_line_key(vals))
+        if existing:
+            existing["debit"] += vals["debit"]
+            existing["credit"] += vals["credit"]
+            existing["name"] = existing["name"].split(":")[0]  # "<card> - <type>": several entries now
+        else:
+            commands.append(command)
+            index[_line_key(vals)] = vals
+
+
+def _line_key(vals):
+    return (
+        vals["account_id"],
+        vals.get("prepaid_service_id"),
+        vals.get("product_id"),
+        bool(vals["debit"]),
+        str(vals.get("analytic_distribution") or ""),
+    )

@@ -199,6 +199,57 @@ class AccountMoveLine(models.Model):
             return self.product_uom_id._compute_quantity(self.quantity, self.product_id.uom_id, round=False)
         return self.quantity
 
+    @api.model
+    def _prepaid_settle_document_difference(self, entries, document_lines=None):
+        """Post what the document's deferred revenue line and the lots' value disagree on.
+
+        A document moves deferred revenue at its own price and rate; the ledger releases (or gives back)
+        the value of the lots. Deferred revenue is non-monetary (IFRIC 22): credit used on an invoice, or
+        given back by its credit note, recognises the lots' value, so the difference corrects the revenue
+        of the document's lines. Only money going back to the customer (a refund of a top-up) has an
+        exchange difference (foreign currency) or a breakage difference (same currency).
+
+        document_lines: the document line of each entry, when it is not the entry's own invoice line
+        (a credit note giving back credit reverses the usage of the original invoice's line).
+        """
+        document_lines = document_lines or [entry.invoice_line_id for entry in entries]
+        specs = []
+        for entry, line in zip(entries, document_lines, strict=True):
+            if not line:
+                continue
+            company = entry.company_id
+            difference = entry.value + line.balance
+            if company.currency_id.is_zero(difference):
+                continue
+            origin = entry.reversed_entry_id or entry
+            card = entry.service_id
+            if origin.entry_type == "usage":
+                split = line.move_id._prepaid_get_revenue_split(difference)
+            elif line.currency_id != company.currency_id:
+                account = (
+                    company.expense_currency_exchange_account_id
+                    if difference > 0
+                    else company.income_currency_exchange_account_id
+                )
+                split = [(account, difference)]
+            else:
+                split = [(company.prepaid_breakage_account_id, difference)]
+            for account, part in split:
+                specs.append(
+                    self.env["account.move"]._prepaid_prepare_journal_entry_vals(
+                        card,
+                        amount=-part,
+                        debit_account=company.prepaid_deferred_account_id,
+                        credit_account=account,
+                        ref=self.env._("%s (difference with the lots consumed)", entry._get_move_ref()),
+                        date=entry.date,
+                        analytic_distribution=card._get_analytic_distribution(),
+                        entry=entry,
+                    )
+                )
+        if specs:
+            self.env["account.move"]._prepaid_create_journal_entries(specs)
+
     def _prepaid_prepare_entry_vals(self, entry_type):
         self.ensure_one()
         card = self.prepaid_service_id

@@ -7,11 +7,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.tools.misc import format_amount
 
 from .prepaid_ledger_allocator import PrepaidLedgerAllocator
-from .utils import bulk_update, clean_env, in_service_scope, service_scope
+from .utils import clean_env, in_service_scope, service_scope
 
 _logger = logging.getLogger(__name__)
+
+# Largest figure a card holds, in steps of its rounding: 1,000,000,000,000.00 in a two-decimal currency.
+# Odoo's float_round (currency.round, monetary fields, journal items) adds one step to a figure of more than
+# 2^49 (about 5.6 x 10^14) steps each time it rounds it, so larger figures cannot stay exact.
+MAX_ROUNDING_STEPS = 10**14
 
 ENTRY_TYPES = [
     ("receipt", "Top-up"),
@@ -228,11 +234,40 @@ class PrepaidLedgerEntry(models.Model):
             allocator.apply(entry, info)
         allocator.settle_pending(entries)
         allocator.write_back()
-        entries._create_value_moves(allocator, posting_info)
+        self.env["account.move"]._prepaid_create_value_moves(entries, allocator, posting_info)
         # alerts fire on consumption only: a refund or a closing expiry is no reason to ask for a top-up
         consumed = entries.filtered(lambda e: e.entry_type == "usage" and not e.reversed_entry_id).service_id
         cards._check_low_balance_alerts(consumed)  # allocator.write_back()'s bulk_update dropped the old balances
         return entries
+
+    @api.model
+    def _check_balance_limit(self, card, fname, value):
+        """Refuse a figure beyond what Odoo rounds exactly (MAX_ROUNDING_STEPS) instead of letting it drift.
+
+        fname says the figure's unit: value* in company currency, amount* in the card currency, else the
+        card's unit (money on an amount card).
+        """
+        card.ensure_one()
+        currency = (
+            card.company_currency_id
+            if fname.startswith(("value", "remaining_value"))
+            else card.currency_id
+            if fname.startswith(("amount", "remaining_amount"))
+            else None
+        )
+        rounding = currency.rounding if currency else card._get_unit_rounding()
+        if abs(value) <= MAX_ROUNDING_STEPS * rounding:
+            return
+        maximum = MAX_ROUNDING_STEPS * rounding
+        raise UserError(
+            self.env._(
+                "%(card)s cannot hold %(figure)s: a prepaid service holds at most %(maximum)s, beyond which amounts "
+                "can no longer be rounded exactly. Split the credit over several prepaid services.",
+                card=card.display_name,
+                figure=format_amount(self.env, value, currency) if currency else card._format_balance(value),
+                maximum=format_amount(self.env, maximum, currency) if currency else card._format_balance(maximum),
+            )
+        )
 
     @api.model
     def _prepare_posting_vals(self, card, vals, value_only=False, partial=False):
@@ -283,7 +318,7 @@ class PrepaidLedgerEntry(models.Model):
                 vals["quantity"] = vals.get("amount", 0.0)
             vals["quantity"] = card.currency_id.round(vals["quantity"])
         quantity = vals.get("quantity", 0.0)
-        card._check_balance_limit("quantity", quantity)
+        self._check_balance_limit(card, "quantity", quantity)
         rounding = card._get_unit_rounding()
         quantity = float_round(quantity, precision_rounding=rounding)
         vals["quantity"] = quantity
@@ -335,8 +370,8 @@ class PrepaidLedgerEntry(models.Model):
             value = vals.get("value")
             if value is None:
                 value = card.currency_id._convert(amount, card.company_currency_id, card.company_id, date)
-            card._check_balance_limit("amount", amount)
-            card._check_balance_limit("value", value)
+            self._check_balance_limit(card, "amount", amount)
+            self._check_balance_limit(card, "value", value)
             vals.update(
                 amount=card.currency_id.round(amount),
                 value=card.company_currency_id.round(value),
@@ -422,142 +457,6 @@ class PrepaidLedgerEntry(models.Model):
                 )
             return account
         return self.service_id._get_income_account(self.product_id)
-
-    def _create_value_moves(self, allocator, posting_info):
-        """Post the journal entries that move the value the new applications carried."""
-        specs = []
-        info_by_entry = dict(zip(self, posting_info, strict=True))
-        for entry, value in allocator.value_by_outflow().items():
-            if entry.company_currency_id.is_zero(value):
-                continue
-            if (
-                entry.invoice_line_id
-                and entry.entry_type == "usage"
-                and not entry.reversed_entry_id
-                and entry not in self
-            ):
-                # credit used on an invoice beyond the balance, settled by a later top-up: its invoice could only
-                # defer that revenue, the lots recognise it now
-                for account, part in entry.invoice_line_id.move_id._prepaid_get_revenue_split(value):
-                    specs.append((entry, part, account))
-                continue
-            if not entry._needs_value_move():
-                continue
-            if entry._is_summarised_daily():
-                continue
-            info = info_by_entry.get(entry, {})
-            counterpart = self.env["account.account"].browse(info.get("counterpart_account_id"))
-            entry._check_counterpart_account(counterpart)
-            specs.append((entry, value, entry._get_counterpart_account(counterpart)))
-        for entry in self.filtered(lambda e: e.is_inflow and e._needs_value_move()):
-            if entry.company_currency_id.is_zero(entry.value):
-                continue
-            counterpart = self.env["account.account"].browse(info_by_entry[entry].get("counterpart_account_id"))
-            entry._check_counterpart_account(counterpart)
-            if not counterpart:
-                raise UserError(
-                    self.env._(
-                        "A valued adjustment of %(card)s needs the account that pays for it.",
-                        card=entry.service_id.display_name,
-                    )
-                )
-            # Inflow: the value comes from the counterpart into deferred revenue (a negative outflow)
-            specs.append((entry, -entry.value, counterpart))
-        if not specs:
-            return
-        # One journal entry per consumption or adjustment; expiries of a run share one per company and day
-        move_vals_list = []
-        move_entries = []
-        grouped = {}
-        line_index = {}  # batch journal entry -> its lines by _line_key, kept along instead of rebuilt
-        for entry, value, counterpart in specs:
-            deferred = entry.company_id.prepaid_deferred_account_id
-            vals = self.env["account.move"]._prepaid_prepare_journal_entry_vals(
-                entry.service_id,
-                amount=value,
-                debit_account=deferred,
-                credit_account=counterpart,
-                ref=entry._get_move_ref(),
-                date=max(entry.date, allocator.settle_date.get(entry, entry.date)),
-                product=entry.product_id,
-                entry=entry,
-            )
-            # A batch (an expiry run, a timesheet import) shares one journal entry per company, day and kind;
-            # each line pair still names its card and its ledger entry in the label.
-            kind = "expiry" if entry.entry_type == "expiry" else "usage" if entry.entry_type == "usage" else None
-            if kind and not entry.reversed_entry_id and len(specs) > 1:
-                key = (kind, vals["company_id"], vals["journal_id"], vals["date"])
-                if key in grouped:
-                    index = grouped[key]
-                    _merge_move_lines(move_vals_list[index]["line_ids"], vals["line_ids"], line_index[index])
-                    move_vals_list[index].update(prepaid_service_id=False, prepaid_entry_id=False, partner_id=False)
-                    move_entries[index].append(entry)
-                    continue
-                grouped[key] = len(move_vals_list)
-                line_index[len(move_vals_list)] = {_line_key(c[2]): c[2] for c in vals["line_ids"]}
-                if kind == "expiry":
-                    vals["ref"] = self.env._("Expired prepaid balances")
-            move_vals_list.append(vals)
-            move_entries.append([entry])
-        moves = self.env["account.move"]._prepaid_create_journal_entries(move_vals_list)
-        links = []
-        for entries, move in zip(move_entries, moves, strict=True):
-            for entry in entries:
-                allocator.link_move(entry, move)
-                if not entry.move_id:
-                    links.append((entry.id, move.id))
-        bulk_update(self.env["prepaid.ledger.entry"], ["move_id"], links)
-        allocator.flush_move_links()
-
-    def _prepaid_settle_document_difference(self, document_lines=None):
-        """Post what the document's deferred revenue line and the lots' value disagree on.
-
-        A document moves deferred revenue at its own price and rate; the ledger releases (or gives back)
-        the value of the lots. Deferred revenue is non-monetary (IFRIC 22): credit used on an invoice, or
-        given back by its credit note, recognises the lots' value, so the difference corrects the revenue
-        of the document's lines. Only money going back to the customer (a refund of a top-up) has an
-        exchange difference (foreign currency) or a breakage difference (same currency).
-
-        document_lines: the document line of each entry, when it is not the entry's own invoice line
-        (a credit note giving back credit reverses the usage of the original invoice's line).
-        """
-        document_lines = document_lines or [entry.invoice_line_id for entry in self]
-        specs = []
-        for entry, line in zip(self, document_lines, strict=True):
-            if not line:
-                continue
-            company = entry.company_id
-            difference = entry.value + line.balance
-            if company.currency_id.is_zero(difference):
-                continue
-            origin = entry.reversed_entry_id or entry
-            card = entry.service_id
-            if origin.entry_type == "usage":
-                split = line.move_id._prepaid_get_revenue_split(difference)
-            elif line.currency_id != company.currency_id:
-                account = (
-                    company.expense_currency_exchange_account_id
-                    if difference > 0
-                    else company.income_currency_exchange_account_id
-                )
-                split = [(account, difference)]
-            else:
-                split = [(company.prepaid_breakage_account_id, difference)]
-            for account, part in split:
-                specs.append(
-                    self.env["account.move"]._prepaid_prepare_journal_entry_vals(
-                        card,
-                        amount=-part,
-                        debit_account=company.prepaid_deferred_account_id,
-                        credit_account=account,
-                        ref=self.env._("%s (difference with the lots consumed)", entry._get_move_ref()),
-                        date=entry.date,
-                        analytic_distribution=card._get_analytic_distribution(),
-                        entry=entry,
-                    )
-                )
-        if specs:
-            self.env["account.move"]._prepaid_create_journal_entries(specs)
 
     def _get_givable(self):
         """What of this consumption can still be given back: its amount less the give-backs not undone."""
@@ -770,30 +669,3 @@ class PrepaidLedgerEntry(models.Model):
                 "view_mode": "form",
             }
         return False
-
-
-def _merge_move_lines(commands, new_commands, index):
-    """Add line commands to a batch journal entry, one line per card, account, product and side.
-
-    index maps the _line_key of the entry's lines to their vals; it is updated in place.
-    """
-    for command in new_commands:
-        vals = command[2]
-        existing = index.get(_line_key(vals))
-        if existing:
-            existing["debit"] += vals["debit"]
-            existing["credit"] += vals["credit"]
-            existing["name"] = existing["name"].split(":")[0]  # "<card> - <type>": several entries now
-        else:
-            commands.append(command)
-            index[_line_key(vals)] = vals
-
-
-def _line_key(vals):
-    return (
-        vals["account_id"],
-        vals.get("prepaid_service_id"),
-        vals.get("product_id"),
-        bool(vals["debit"]),
-        str(vals.get("analytic_distribution") or ""),
-    )

@@ -108,6 +108,39 @@ class PrepaidServiceRate(models.Model):
         else:
             count = hours
         if card.service_type == "amount":
-            price = self.price_unit or card._get_hourly_rate(timesheet) * self.factor
+            price = self.price_unit or self._get_hourly_rate(card, timesheet) * self.factor
             return card.currency_id.round(count * price)
         return count * self.factor
+
+    @api.model
+    def _get_hourly_rate(self, card, timesheet):
+        """Price of an hour of work on an amount card when no rule prices it."""
+        card.ensure_one()
+        if card.hourly_rate:
+            return card.hourly_rate
+        if timesheet.so_line and timesheet.so_line.currency_id == card.currency_id:
+            return timesheet.so_line.price_unit
+        product = timesheet.so_line.product_id or card.product_id
+        return product.currency_id._convert(product.lst_price, card.currency_id, card.company_id, timesheet.date)
+
+    @api.model
+    def _get_rate_rule(self, card, timesheet):
+        """The card's first rule (by sequence, then the most specific) that matches the timesheet."""
+        card.ensure_one()
+        rules = card.rate_ids.filtered(lambda r: r._matches(timesheet))
+        return rules.sorted(lambda r: (r.sequence, -r._specificity(), r.id))[:1]
+
+    @api.model
+    def _get_consumption(self, card, timesheet, hours, first_on_task=True):
+        """What hours of timesheet consume on card: units, or money for an amount card."""
+        card.ensure_one()
+        rule = self._get_rate_rule(card, timesheet)
+        if rule:
+            return rule._convert(timesheet, hours, first_on_task=first_on_task)
+        if card.service_type == "amount":
+            return card.currency_id.round(hours * self._get_hourly_rate(card, timesheet))
+        # the xmlid lookup is cached; env.ref() would check the record exists, one query per timesheet
+        hour = self.env["uom.uom"].browse(self.env["ir.model.data"]._xmlid_to_res_id("uom.product_uom_hour"))
+        if card.uom_id != hour and card.uom_id._has_common_reference(hour):
+            return hour._compute_quantity(hours, card.uom_id, round=False)
+        return hours

@@ -103,7 +103,11 @@ class PrepaidCommon(AccountTestInvoicingCommon):
     # ------------------------------------------------------------------
     def assertBalancesMatchLedger(self, cards):
         cards.invalidate_recordset()
-        self.assertEqual(cards._get_balance_differences(), {}, "stored balances differ from the ledger")
+        self.assertEqual(
+            self.env["prepaid.deferred.revenue.check"]._get_balance_differences(cards),
+            {},
+            "stored balances differ from the ledger",
+        )
 
     def assertDeferredRevenueTies(self, companies=None):
         report = self.env["prepaid.service"]._check_deferred_revenue(companies or self.company)

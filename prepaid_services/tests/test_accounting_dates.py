@@ -17,7 +17,9 @@ class TestAccountingDates(PrepaidTimesheetCommon):
         return self.env["account.analytic.line"].with_context(**context)
 
     def _january(self):
-        return self.env["prepaid.service"]._get_rollforward(date(2026, 1, 1), date(2026, 1, 31), self.company)
+        return self.env["prepaid.deferred.revenue.report"]._get_rollforward(
+            date(2026, 1, 1), date(2026, 1, 31), self.company
+        )
 
     def test_late_timesheet_for_a_locked_month_goes_to_the_first_open_day_with_its_journal_entry(self):
         card = self._create_card()

@@ -75,7 +75,9 @@ class TestRollforward(PrepaidSaleCommon):
             card, today=date(2026, 3, 10)
         )  # the February block expired on March 2
 
-        roll = self.env["prepaid.service"]._get_rollforward(date(2026, 2, 1), date(2026, 3, 31), self.company)
+        roll = self.env["prepaid.deferred.revenue.report"]._get_rollforward(
+            date(2026, 2, 1), date(2026, 3, 31), self.company
+        )
 
         self.assertEqual(roll["opening"], 800.0)
         self.assertEqual(roll["topups"], 900.0)
@@ -87,7 +89,7 @@ class TestRollforward(PrepaidSaleCommon):
         self.assertEqual(roll["account_closing"], 800.0)
         self.assertEqual(roll["difference"], 0.0)
 
-        ageing = self.env["prepaid.service"]._get_deferred_ageing(date(2026, 3, 31), self.company)
+        ageing = self.env["prepaid.deferred.revenue.report"]._get_deferred_ageing(date(2026, 3, 31), self.company)
         self.assertEqual(ageing["never"], {"value": 800.0, "count": 1})
         self.assertEqual(sum(b["value"] for b in ageing.values()), roll["closing"])
         self.assertDeferredRevenueTies()

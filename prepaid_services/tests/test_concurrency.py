@@ -133,4 +133,4 @@ class TestConcurrentConsumption(BaseCase):
             card = env["prepaid.service"].browse(self.card_id)
             self.assertEqual(card.quantity_outstanding, 1.0)
             self.assertEqual(len(card.entry_ids.filtered(lambda e: e.entry_type == "usage")), 1)
-            self.assertEqual(card._get_balance_differences(), {})
+            self.assertEqual(env["prepaid.deferred.revenue.check"]._get_balance_differences(card), {})

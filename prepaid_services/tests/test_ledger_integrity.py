@@ -51,7 +51,10 @@ class TestLedgerIntegrity(PrepaidCommon):
         self._credit(card, 10, 1000.0, date(2026, 1, 1))
         self.env.cr.execute("UPDATE prepaid_service SET quantity_outstanding = 9 WHERE id = %s", [card.id])
         card.invalidate_recordset()
-        self.assertEqual(list(card._get_balance_differences()[card]), ["quantity_outstanding"])
+        self.assertEqual(
+            list(self.env["prepaid.deferred.revenue.check"]._get_balance_differences(card)[card]),
+            ["quantity_outstanding"],
+        )
 
     def test_posted_entry_cannot_be_edited_or_deleted(self):
         card = self._create_card()
@@ -79,12 +82,12 @@ class TestLedgerIntegrity(PrepaidCommon):
     def _assert_refused_and_nothing_written(self, card, regex, vals):
         count = self.env["prepaid.ledger.entry"].search_count([])
         moves = self.env["account.move"].search_count([])
-        balances = card._get_ledger_balances()
+        balances = self.env["prepaid.deferred.revenue.check"]._get_ledger_balances(card)
         with self.assertRaisesRegex(UserError, regex):
             self.env["prepaid.ledger.entry"]._post_entries([{"service_id": card.id, **vals}])
         self.assertEqual(self.env["prepaid.ledger.entry"].search_count([]), count)
         self.assertEqual(self.env["account.move"].search_count([]), moves)
-        self.assertEqual(card._get_ledger_balances(), balances)
+        self.assertEqual(self.env["prepaid.deferred.revenue.check"]._get_ledger_balances(card), balances)
 
     def test_bad_input_is_refused_with_a_clear_error(self):
         card = self._create_card()

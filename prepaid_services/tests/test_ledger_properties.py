@@ -119,7 +119,11 @@ class TestLedgerProperties(PrepaidTimesheetCommon):
     def _check(self, state, done):
         cards = state["hours"] | state["money"]
         cards.invalidate_recordset()
-        self.assertEqual(cards._get_balance_differences(), {}, f"stored balances differ after {done}")
+        self.assertEqual(
+            self.env["prepaid.deferred.revenue.check"]._get_balance_differences(cards),
+            {},
+            f"stored balances differ after {done}",
+        )
         self.assertEqual(
             self.env["prepaid.service"]._check_deferred_revenue(self.company),
             {},

@@ -23,7 +23,9 @@ class TestStatement(PrepaidTimesheetCommon):
     def test_statement_runs_from_opening_to_closing_balance(self):
         card = self._scenario()
 
-        data = card._get_statement_data(date(2026, 2, 1), date(2026, 2, 28))[card.id]
+        data = self.env["report.prepaid_services.report_prepaid_statement"]._get_statement_data(
+            card, date(2026, 2, 1), date(2026, 2, 28)
+        )[card.id]
 
         self.assertEqual((data["opening"], data["opening_amount"]), (7.0, 700.0))
         self.assertEqual(

@@ -34,12 +34,12 @@ class PrepaidRollforwardWizard(models.TransientModel):
 
     @api.depends("company_id", "date_from", "date_to")
     def _compute_report(self):
-        Card = self.env["prepaid.service"]
+        Report = self.env["prepaid.deferred.revenue.report"]
         for wizard in self:
             if not (wizard.company_id and wizard.date_from and wizard.date_to):
                 continue
-            roll = Card._get_rollforward(wizard.date_from, wizard.date_to, wizard.company_id)
-            ageing = Card._get_deferred_ageing(wizard.date_to, wizard.company_id)
+            roll = Report._get_rollforward(wizard.date_from, wizard.date_to, wizard.company_id)
+            ageing = Report._get_deferred_ageing(wizard.date_to, wizard.company_id)
             wizard.update(
                 {
                     key: roll[key]

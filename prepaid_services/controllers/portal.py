@@ -92,7 +92,7 @@ class PrepaidPortal(CustomerPortal):
             request.env["prepaid.ledger.entry"]
             .sudo()
             .search(
-                [("service_id", "=", card.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)],
+                request.env["prepaid.ledger.entry"]._get_open_inflow_domain(card),
                 order="valid_until, date",
             )
         )

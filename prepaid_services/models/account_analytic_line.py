@@ -242,7 +242,7 @@ class AccountAnalyticLine(models.Model):
             )
         if self.timesheet_invoice_type == "non_billable":
             in_period = in_period.filtered(lambda c: not c.billable_only)
-        return in_period.sorted(lambda c: (not c.next_expiry_date, c.next_expiry_date or self.date, c.priority, c.id))
+        return in_period._sorted_for_drawdown(self.date)
 
     def _prepaid_prepare_usage_vals(self, card, quantity):
         self.ensure_one()

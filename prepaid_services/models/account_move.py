@@ -432,7 +432,7 @@ class AccountMove(models.Model):
         )
         day = self.invoice_date or fields.Date.context_today(self)
         cards = cards.filtered(lambda c: c.date_start <= day and (not c.date_end or day <= c.date_end))
-        return cards.sorted(lambda c: (not c.next_expiry_date, c.next_expiry_date or day, c.priority, c.id))
+        return cards._sorted_for_drawdown(day)
 
     def action_apply_prepaid_credit(self):
         """Pay this draft invoice with the customer's prepaid money balance, as far as it goes."""

@@ -23,7 +23,7 @@ class PrepaidClosingMixin(models.AbstractModel):
         today = fields.Date.context_today(self)
         Entry = self.env["prepaid.ledger.entry"].sudo()
         lots = Entry.search(
-            [("service_id", "=", self.id), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)],
+            Entry._get_open_inflow_domain(self),
             order="valid_until, date, id",
         )
         lapsed = lots.filtered(lambda lot: lot.valid_until and lot.valid_until < today)
@@ -115,20 +115,8 @@ class PrepaidClosingMixin(models.AbstractModel):
 
     def _expire_open_lots(self, lots, date):
         self.ensure_one()
-        return self.env["prepaid.ledger.entry"]._post_entries(
-            [
-                {
-                    "service_id": self.id,
-                    "entry_type": "expiry",
-                    "date": date,
-                    "apply_to_entry_id": lot.id,
-                    "expire_remaining": True,
-                    "product_id": lot.product_id.id,
-                    "name": self.env._("Expired on closing"),
-                }
-                for lot in lots
-            ]
-        )
+        Entry = self.env["prepaid.ledger.entry"]
+        return Entry._post_entries(Entry._prepare_expiry_vals(lots, date=date, name=self.env._("Expired on closing")))
 
     def _refund_open_lots(self, lots, date):
         """Credit note of what the open lots hold; posting it takes them back (refund entries)."""

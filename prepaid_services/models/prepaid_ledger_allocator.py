@@ -7,6 +7,7 @@ top-ups earliest expiry first, then oldest; new top-ups settle consumption that 
 from collections import defaultdict
 
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from .utils import BALANCE_FIELDS, bulk_update
@@ -39,7 +40,7 @@ class PrepaidLedgerAllocator:
         cards = self.cards.filtered(lambda c: c.id not in self._open_loaded) | card
         self._open_loaded.update(cards.ids)
         inflows = self.env["prepaid.ledger.entry"].search(
-            [("service_id", "in", cards.ids), ("is_inflow", "=", True), ("remaining_quantity", ">", 0)]
+            self.env["prepaid.ledger.entry"]._get_open_inflow_domain(cards)
         )
         for inflow in inflows:
             self._register(inflow)
@@ -223,7 +224,7 @@ class PrepaidLedgerAllocator:
         if float_is_zero(missing, precision_rounding=rounding):
             return
         available = -entry.quantity - missing
-        unit = card.currency_id.name if card.service_type == "amount" else card.uom_id.name
+        unit = card._get_unit_label()
         if entry.entry_type == "refund":
             raise UserError(
                 self.env._(
@@ -349,7 +350,7 @@ class PrepaidLedgerAllocator:
         touched = self.cards | self.new_entries.service_id
         expiries = dict(
             self.env["prepaid.ledger.entry"]._read_group(
-                [("service_id", "in", touched.ids), ("remaining_quantity", ">", 0), ("valid_until", "!=", False)],
+                self.env["prepaid.ledger.entry"]._get_open_inflow_domain(touched) & Domain("valid_until", "!=", False),
                 ["service_id"],
                 ["valid_until:min"],
             )

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero, float_round
-from odoo.tools.misc import format_amount
+from odoo.tools.misc import format_amount, format_date
 
 from .prepaid_ledger_allocator import PrepaidLedgerAllocator
 from .utils import clean_env, in_service_scope, service_scope
@@ -445,17 +445,7 @@ class PrepaidLedgerEntry(models.Model):
             if lines:
                 return lines[0].account_id
         if self.entry_type == "expiry":
-            if company.prepaid_expiry_to_liability and company.prepaid_unclaimed_account_id:
-                return company.prepaid_unclaimed_account_id
-            account = company.prepaid_breakage_account_id
-            if not account:
-                raise UserError(
-                    self.env._(
-                        "Set the breakage income account of %(company)s in Settings > Prepaid Services.",
-                        company=company.name,
-                    )
-                )
-            return account
+            return company._get_prepaid_expiry_account()
         return self.service_id._get_income_account(self.product_id)
 
     def _get_givable(self):
@@ -478,21 +468,24 @@ class PrepaidLedgerEntry(models.Model):
     # Expiry of lots past their validity
     # ------------------------------------------------------------------
     @api.model
+    def _get_open_inflow_domain(self, cards=None):
+        """Top-ups with something left to use, of these cards (None: of every card): the one definition."""
+        domain = Domain([("is_inflow", "=", True), ("remaining_quantity", ">", 0)])
+        if cards is not None:
+            domain &= Domain("service_id", "in", cards.ids)
+        return domain
+
+    @api.model
     def _get_expirable_domain(self, cards=None, today=None):
         """Open top-ups past their validity, of these cards (None: of every card)."""
         today = today or fields.Date.context_today(self)
-        domain = Domain(
+        return self._get_open_inflow_domain(cards) & Domain(
             [
-                ("is_inflow", "=", True),
-                ("remaining_quantity", ">", 0),
                 ("valid_until", "<", today),
                 # a card in the red has consumption waiting for these lots: it expires nothing
                 ("service_id.quantity_outstanding", ">=", 0),
             ]
         )
-        if cards is not None:
-            domain &= Domain("service_id", "in", cards.ids)
-        return domain
 
     @api.model
     def _get_expirable_inflows(self, cards=None, today=None, limit=None):
@@ -502,20 +495,33 @@ class PrepaidLedgerEntry(models.Model):
         )
 
     @api.model
-    def _prepare_expiry_vals(self, inflows):
-        return [
-            {
+    def _prepare_expiry_vals(self, inflows, date=None, name=None, quantities=None):
+        """Expiry entries of these lots, the one shape every expiry takes (lapsed lots, closing, carry-over cap).
+
+        date: when the right lapsed (default: each lot's last valid day, so the breakage belongs to that
+        period); quantities: {lot: quantity} to expire (default: what is left when the posting holds the lock).
+        """
+        vals_list = []
+        for inflow in inflows:
+            vals = {
                 "service_id": inflow.service_id.id,
                 "entry_type": "expiry",
-                # the right lapsed on its last valid day: the breakage belongs to that period
-                "date": inflow.valid_until,
+                "date": date or inflow.valid_until,
                 "apply_to_entry_id": inflow.id,
-                "expire_remaining": True,
                 "product_id": inflow.product_id.id,
-                "name": self.env._("Expired on %(date)s (%(topup)s)", date=inflow.valid_until, topup=inflow.name or ""),
+                "name": name
+                or self.env._(
+                    "Expired on %(date)s (%(topup)s)",
+                    date=format_date(self.env, inflow.valid_until),
+                    topup=inflow.name or "",
+                ),
             }
-            for inflow in inflows
-        ]
+            if quantities is not None:
+                vals["quantity"] = -quantities[inflow]
+            else:
+                vals["expire_remaining"] = True
+            vals_list.append(vals)
+        return vals_list
 
     @api.model
     def _expire_residuals(self, cards=None, today=None, inflows=None):
@@ -532,13 +538,10 @@ class PrepaidLedgerEntry(models.Model):
         for entry in entries:
             bodies[entry.service_id.id].append(
                 self.env._(
-                    "%(quantity)s %(unit)s expired on %(date)s (value %(value)s).",
-                    quantity=-entry.quantity,
-                    unit=entry.service_id.currency_id.name
-                    if entry.service_type == "amount"
-                    else entry.service_id.uom_id.name,
-                    date=entry.date,
-                    value=-entry.value,
+                    "%(balance)s expired on %(date)s (value %(value)s).",
+                    balance=entry.service_id._format_balance(-entry.quantity),
+                    date=format_date(self.env, entry.date),
+                    value=format_amount(self.env, -entry.value, entry.company_currency_id),
                 )
             )
         self.env["prepaid.service"].browse(list(bodies)).sudo()._message_log_batch(

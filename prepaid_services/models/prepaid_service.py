@@ -535,6 +535,16 @@ class PrepaidService(models.Model):
             return self.currency_id.rounding
         return self._get_unit_rounding()
 
+    def _sorted_for_drawdown(self, day):
+        """The order in which cards of a customer pay for the same work or invoice: the one expiring first,
+        then by priority (lower first), then the oldest card."""
+        return self.sorted(lambda c: (not c.next_expiry_date, c.next_expiry_date or day, c.priority, c.id))
+
+    def _get_unit_label(self):
+        """What the card counts in: its currency for a money balance, else its unit of measure."""
+        self.ensure_one()
+        return self.currency_id.name if self.service_type == "amount" else self.uom_id.name
+
     def _get_unit_rounding(self):
         self.ensure_one()
         if self.service_type == "amount":

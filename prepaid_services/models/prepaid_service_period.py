@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.fields import Domain
 
 from .utils import clean_env, service_scope
 
@@ -303,17 +304,35 @@ class PrepaidServicePeriod(models.Model):
                 ]
             )
         )
+        # one read of the periods' lots with value left, one count of the slices each already recognised
+        lots_by_period = defaultdict(lambda: Entry)
+        for lot in Entry.search(
+            [
+                ("invoice_line_id.prepaid_period_id", "in", periods.ids),
+                ("is_inflow", "=", True),
+                ("remaining_value", ">", 0),
+                ("reversal_entry_ids", "=", False),
+            ]
+        ):
+            lots_by_period[lot.invoice_line_id.prepaid_period_id] |= lot
+        all_lots = Entry.union(*lots_by_period.values())
+        slices_done = dict(
+            self.env["prepaid.ledger.application"]
+            .sudo()
+            ._read_group(
+                [
+                    ("inflow_id", "in", all_lots.ids),
+                    ("outflow_id.entry_type", "=", "usage"),
+                    ("outflow_id.quantity", "=", 0),
+                ],
+                ["inflow_id"],
+                ["outflow_id:count_distinct"],
+            )
+        )
         vals_list = []
         for period in periods:
             card = period.service_id
-            lots = Entry.search(
-                [
-                    ("invoice_line_id.prepaid_period_id", "=", period.id),
-                    ("is_inflow", "=", True),
-                    ("remaining_value", ">", 0),
-                    ("reversal_entry_ids", "=", False),
-                ]
-            )
+            lots = lots_by_period[period]
             if card.recognition_method == "period_end":
                 slices = [(period.date_end, 1.0)] if period.date_end < today else []
             else:
@@ -323,13 +342,7 @@ class PrepaidServicePeriod(models.Model):
                     start += relativedelta(months=1)
                 slices = [(end, 1.0 / len(months)) for end in months]
             for lot in lots:
-                done = Entry.search_count(
-                    [
-                        ("outflow_application_ids.inflow_id", "=", lot.id),
-                        ("entry_type", "=", "usage"),
-                        ("quantity", "=", 0),
-                    ]
-                )
+                done = slices_done.get(lot, 0)
                 due = [(end, share) for end, share in slices[done:] if end < today]
                 for index, (end, share) in enumerate(due):
                     last = done + index + 1 == len(slices)
@@ -358,39 +371,35 @@ class PrepaidServicePeriod(models.Model):
             .sudo()
             .search([("service_id", "in", cards.ids), ("closed", "=", False), ("date_end", "<", today)])
         )
+        capped = periods.filtered(
+            lambda p: p.service_id.period_end_behaviour == "carry_over" and p.service_id.carry_over_cap_type != "none"
+        )
+        Entry = self.env["prepaid.ledger.entry"].sudo()
+        lots_by_period = defaultdict(lambda: Entry)
+        if capped:
+            # one read for every capped period's open lots
+            for lot in Entry.search(
+                Entry._get_open_inflow_domain(capped.service_id)
+                & Domain("invoice_line_id.prepaid_period_id", "in", capped.ids)
+            ):
+                lots_by_period[lot.invoice_line_id.prepaid_period_id] |= lot
         vals_list = []
-        for period in periods:
+        for period in capped:
             card = period.service_id
-            if card.period_end_behaviour == "carry_over" and card.carry_over_cap_type != "none":
-                cap = card.carry_over_cap
-                if card.carry_over_cap_type == "percent":
-                    cap = card.period_allowance * card.carry_over_cap / 100.0
-                lots = (
-                    self.env["prepaid.ledger.entry"]
-                    .sudo()
-                    .search(
-                        [
-                            ("invoice_line_id.prepaid_period_id", "=", period.id),
-                            ("is_inflow", "=", True),
-                            ("remaining_quantity", ">", 0),
-                            ("valid_until", ">", period.date_start),
-                        ]
-                    )
-                )
-                for lot in lots:
-                    excess = lot.remaining_quantity - cap
-                    if excess > 0:
-                        vals_list.append(
-                            {
-                                "service_id": card.id,
-                                "entry_type": "expiry",
-                                "date": period.date_end,
-                                "quantity": -excess,
-                                "apply_to_entry_id": lot.id,
-                                "product_id": lot.product_id.id,
-                                "name": self.env._("Above the carry-over cap of %s", cap),
-                            }
-                        )
-            period.closed = True
+            cap = card.carry_over_cap
+            if card.carry_over_cap_type == "percent":
+                cap = card.period_allowance * card.carry_over_cap / 100.0
+            excess = {
+                lot: lot.remaining_quantity - cap
+                for lot in lots_by_period[period]
+                if lot.valid_until and lot.valid_until > period.date_start and lot.remaining_quantity > cap
+            }
+            vals_list += Entry._prepare_expiry_vals(
+                list(excess),
+                date=period.date_end,
+                name=self.env._("Above the carry-over cap of %s", card._format_balance(cap)),
+                quantities=excess,
+            )
+        periods.write({"closed": True})
         if vals_list:
             self.env["prepaid.ledger.entry"]._post_entries(vals_list)

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class ResCompany(models.Model):
@@ -56,6 +57,21 @@ class ResCompany(models.Model):
         default=True,
         help="Create an analytic account for each new prepaid service.",
     )
+
+    def _get_prepaid_expiry_account(self, raise_if_missing=True):
+        """Where expired prepaid value goes: unclaimed property (a liability) when the company says so, else
+        breakage income. The one rule, for the expiry run and its preview alike."""
+        self.ensure_one()
+        if self.prepaid_expiry_to_liability and self.prepaid_unclaimed_account_id:
+            return self.prepaid_unclaimed_account_id
+        if not self.prepaid_breakage_account_id and raise_if_missing:
+            raise UserError(
+                self.env._(
+                    "Set the breakage income account of %(company)s in Settings > Prepaid Services.",
+                    company=self.name,
+                )
+            )
+        return self.prepaid_breakage_account_id
 
     def _prepaid_setup_accounting(self):
         """Create the prepaid accounts and journal of companies that have a chart of accounts."""

@@ -309,7 +309,7 @@ class PrepaidDeferredRevenueCheck(models.TransientModel):
             res["amount_outstanding"] += amount
             res["value_outstanding"] += value
         expiries = Entry._read_group(
-            [("service_id", "in", cards.ids), ("remaining_quantity", ">", 0), ("valid_until", "!=", False)],
+            Entry._get_open_inflow_domain(cards) & Domain("valid_until", "!=", False),
             ["service_id"],
             ["valid_until:min"],
         )

@@ -131,6 +131,6 @@ class ReportPrepaidStatement(models.AbstractModel):
                 "total_in": sum(line["in"] for line in lines),
                 "total_out": sum(line["out"] for line in lines),
                 "open_inflows": open_inflows.get(card.id, []),
-                "unit": card.currency_id.name if card.service_type == "amount" else card.uom_id.name,
+                "unit": card._get_unit_label(),
             }
         return result

@@ -45,7 +45,7 @@ class TestExpiry(PrepaidCommon):
         self.assertEqual((card.quantity_expired, card.quantity_outstanding), (6.0, 10.0))
         self.assertEqual(card.next_expiry_date, date(2026, 12, 31))
         self.env.cr.flush()
-        self.assertIn("6.0 Hours expired", card.message_ids[0].body)
+        self.assertIn("6.00 Hours expired on 03/31/2026 (value $&nbsp;600.00)", card.message_ids[0].body)
         self.assertBalancesMatchLedger(card)
         self.assertDeferredRevenueTies()
 

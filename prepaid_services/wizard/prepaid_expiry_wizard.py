@@ -43,10 +43,7 @@ class PrepaidExpiryWizard(models.TransientModel):
             lines = []
             for inflow in inflows:
                 company = inflow.company_id
-                if company.prepaid_expiry_to_liability and company.prepaid_unclaimed_account_id:
-                    credit = company.prepaid_unclaimed_account_id
-                else:
-                    credit = company.prepaid_breakage_account_id
+                credit = company._get_prepaid_expiry_account(raise_if_missing=False)
                 lines.append(
                     Command.create(
                         {

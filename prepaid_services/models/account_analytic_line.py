@@ -134,7 +134,7 @@ class AccountAnalyticLine(models.Model):
             cards = timesheet._prepaid_get_cards(jobs)
             if not cards:
                 continue
-            timesheet._prepaid_check_positive()
+            timesheet._prepaid_ensure_positive()
             hours = timesheet.unit_amount
             vals_list = []
             for index, card in enumerate(cards):
@@ -193,7 +193,7 @@ class AccountAnalyticLine(models.Model):
         )
         return set(self.env.cr.fetchall())
 
-    def _prepaid_check_positive(self):
+    def _prepaid_ensure_positive(self):
         """Work drawn on a card is positive: a negative timesheet would hand credit back without a document."""
         self.ensure_one()
         if self.unit_amount < 0:

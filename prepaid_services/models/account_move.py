@@ -44,7 +44,7 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         if "state" in vals and not in_service_scope():
-            self._prepaid_check_state_write(vals["state"])
+            self._prepaid_guard_state_write(vals["state"])
         if PREPAID_MOVE_FIELDS & set(vals) and not in_service_scope():
             changed = self.filtered(lambda m: _differs(m, vals, PREPAID_MOVE_FIELDS))
             if changed:
@@ -57,7 +57,7 @@ class AccountMove(models.Model):
         if not any(move.move_type in ("out_invoice", "out_refund") for move in self):
             with service_scope():  # Odoo's posting writes the state; a client's write of it is refused
                 return super()._post(soft=soft)
-        self._prepaid_check_cards()
+        self._prepaid_ensure_cards_match()
         # a document and its ledger are posted or refused together, even for a caller that catches the error
         with self.env.cr.savepoint():
             with service_scope():
@@ -65,12 +65,12 @@ class AccountMove(models.Model):
             posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))._prepaid_post_topups()
         return posted
 
-    def _prepaid_check_state_write(self, state):
+    def _prepaid_guard_state_write(self, state):
         """The state a client writes goes through the ledger as the buttons do: leaving posted undoes the
         document's ledger entries (or is refused), and posting is Confirm's job, which moves the ledger."""
         leaving = self.filtered(lambda m: m.state == "posted" and state != "posted")
         if leaving:
-            leaving._prepaid_check_generated()
+            leaving._prepaid_refuse_if_generated()
             leaving._prepaid_unpost()
         if state == "posted":
             entering = self.filtered(
@@ -90,7 +90,7 @@ class AccountMove(models.Model):
                     )
                 )
 
-    def _prepaid_check_generated(self):
+    def _prepaid_refuse_if_generated(self):
         """Journal entries the ledger posted change only through the ledger: no reset, reverse or cancel."""
         if in_service_scope():
             return
@@ -106,22 +106,22 @@ class AccountMove(models.Model):
             )
 
     def button_draft(self):
-        self._prepaid_check_generated()  # early, before Odoo drops the analytic lines; write() unposts the ledger
+        self._prepaid_refuse_if_generated()  # early, before Odoo drops the analytic lines; write() unposts the ledger
         return super().button_draft()
 
     def button_cancel(self):
-        self._prepaid_check_generated()
+        self._prepaid_refuse_if_generated()
         return super().button_cancel()
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
-        self._prepaid_check_generated()
+        self._prepaid_refuse_if_generated()
         return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_prepaid_generated(self):
-        self._prepaid_check_generated()
+        self._prepaid_refuse_if_generated()
 
-    def _prepaid_check_cards(self):
+    def _prepaid_ensure_cards_match(self):
         """Every card on a document belongs to its customer, company and currency, whatever the screen allowed."""
         for line in self.line_ids.filtered("prepaid_service_id"):
             card, move = line.prepaid_service_id, line.move_id
@@ -274,13 +274,13 @@ class AccountMove(models.Model):
                 continue
             info = info_by_entry.get(entry, {})
             counterpart = self.env["account.account"].browse(info.get("counterpart_account_id"))
-            entry._check_counterpart_account(counterpart)
+            entry._ensure_counterpart_account(counterpart)
             specs.append((entry, value, entry._get_counterpart_account(counterpart)))
         for entry in entries.filtered(lambda e: e.is_inflow and e._needs_value_move()):
             if entry.company_currency_id.is_zero(entry.value):
                 continue
             counterpart = self.env["account.account"].browse(info_by_entry[entry].get("counterpart_account_id"))
-            entry._check_counterpart_account(counterpart)
+            entry._ensure_counterpart_account(counterpart)
             if not counterpart:
                 raise UserError(
                     self.env._(
@@ -550,15 +550,7 @@ class AccountMove(models.Model):
             )
         if not entries and not restores:
             return
-        used = entries.filtered(
-            lambda e: (
-                e.is_inflow
-                and (
-                    e.currency_id.compare_amounts(e.remaining_amount, e.amount)
-                    or e.company_currency_id.compare_amounts(e.remaining_value, e.value)
-                )
-            )
-        )
+        used = entries._get_used_topups()
         if used:
             raise UserError(
                 self.env._(

@@ -141,10 +141,10 @@ class AccountMoveLine(models.Model):
             groups[(line.move_id, line.product_id)] |= line
         card_vals = []
         for (move, product), lines in groups.items():
-            product.product_tmpl_id._check_prepaid_periodic_sale(move.name)
+            product.product_tmpl_id._ensure_prepaid_periodic_terms(move.name)
             card_vals.append(
                 {
-                    **product.product_tmpl_id._get_prepaid_card_vals(
+                    **product.product_tmpl_id._prepare_prepaid_card_vals(
                         quantity=sum(line._get_prepaid_product_quantity() for line in lines),
                         currency=move.currency_id,
                         company=move.company_id,
@@ -268,7 +268,7 @@ class AccountMoveLine(models.Model):
         elif self.prepaid_quantity:
             # already in the card's unit; the product must still credit a unit the card can count
             if self.product_id:
-                self.product_id._check_prepaid_uom(card)
+                self.product_id._ensure_prepaid_uom_convertible(card)
             quantity = self.prepaid_quantity
         elif card.service_type == "amount":
             quantity = self.price_subtotal

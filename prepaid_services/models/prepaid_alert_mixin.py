@@ -100,7 +100,7 @@ class PrepaidAlertMixin(models.AbstractModel):
             if template and card.partner_id.email:
                 card.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
-    def _check_low_balance_alerts(self, consumed=None):
+    def _send_low_balance_alerts(self, consumed=None):
         """Alert once when consumption takes a card to its low-balance threshold; re-arm when it is topped up.
 
         consumed: the cards that were consumed (default: all); only they may alert.

@@ -49,7 +49,7 @@ class PrepaidClosingMixin(models.AbstractModel):
             or balance["early"]
         )
 
-    def _check_close_rights(self, balance):
+    def _ensure_close_rights(self, balance):
         """Closing with a financial effect is a prepaid manager's act; any prepaid user closes an empty card."""
         self.ensure_one()
         if self.env.su or self.env.user.has_group("prepaid_services.group_prepaid_manager"):

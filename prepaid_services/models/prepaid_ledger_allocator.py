@@ -369,7 +369,7 @@ class PrepaidLedgerAllocator:
                     new = card.company_currency_id.round(new)
                 else:
                     new = card.currency_id.round(new)
-                self.env["prepaid.ledger.entry"]._check_balance_limit(card, fname, new)
+                self.env["prepaid.ledger.entry"]._ensure_within_balance_limit(card, fname, new)
                 changed = changed or bool(float_compare(new, card[fname], precision_digits=6))
                 row.append(new)
             row.append(expiries.get(card) or None)

@@ -237,11 +237,11 @@ class PrepaidLedgerEntry(models.Model):
         self.env["account.move"]._prepaid_create_value_moves(entries, allocator, posting_info)
         # alerts fire on consumption only: a refund or a closing expiry is no reason to ask for a top-up
         consumed = entries.filtered(lambda e: e.entry_type == "usage" and not e.reversed_entry_id).service_id
-        cards._check_low_balance_alerts(consumed)  # allocator.write_back()'s bulk_update dropped the old balances
+        cards._send_low_balance_alerts(consumed)  # allocator.write_back()'s bulk_update dropped the old balances
         return entries
 
     @api.model
-    def _check_balance_limit(self, card, fname, value):
+    def _ensure_within_balance_limit(self, card, fname, value):
         """Refuse a figure beyond what Odoo rounds exactly (MAX_ROUNDING_STEPS) instead of letting it drift.
 
         fname says the figure's unit: value* in company currency, amount* in the card currency, else the
@@ -318,7 +318,7 @@ class PrepaidLedgerEntry(models.Model):
                 vals["quantity"] = vals.get("amount", 0.0)
             vals["quantity"] = card.currency_id.round(vals["quantity"])
         quantity = vals.get("quantity", 0.0)
-        self._check_balance_limit(card, "quantity", quantity)
+        self._ensure_within_balance_limit(card, "quantity", quantity)
         rounding = card._get_unit_rounding()
         quantity = float_round(quantity, precision_rounding=rounding)
         vals["quantity"] = quantity
@@ -370,8 +370,8 @@ class PrepaidLedgerEntry(models.Model):
             value = vals.get("value")
             if value is None:
                 value = card.currency_id._convert(amount, card.company_currency_id, card.company_id, date)
-            self._check_balance_limit(card, "amount", amount)
-            self._check_balance_limit(card, "value", value)
+            self._ensure_within_balance_limit(card, "amount", amount)
+            self._ensure_within_balance_limit(card, "value", value)
             vals.update(
                 amount=card.currency_id.round(amount),
                 value=card.company_currency_id.round(value),
@@ -412,7 +412,7 @@ class PrepaidLedgerEntry(models.Model):
             return self.reversed_entry_id._needs_value_move()
         return self.entry_type in ("usage", "expiry", "adjustment")
 
-    def _check_counterpart_account(self, counterpart):
+    def _ensure_counterpart_account(self, counterpart):
         """A correction moves value between deferred revenue and another account, never onto itself."""
         self.ensure_one()
         if counterpart and counterpart == self.company_id.prepaid_deferred_account_id:
@@ -596,26 +596,39 @@ class PrepaidLedgerEntry(models.Model):
     # ------------------------------------------------------------------
     # Reversal
     # ------------------------------------------------------------------
+    def _get_used_topups(self):
+        """Top-ups of these entries that something already drew on: they can no longer be undone whole."""
+        return self.filtered(
+            lambda e: (
+                e.is_inflow
+                and (
+                    float_compare(
+                        e.remaining_quantity, e.quantity, precision_rounding=e.service_id._get_unit_rounding()
+                    )
+                    or e.currency_id.compare_amounts(e.remaining_amount, e.amount)
+                    or e.company_currency_id.compare_amounts(e.remaining_value, e.value)
+                )
+            )
+        )
+
     def _reverse_entries(self, date=False, description=False):
         """Undo entries with new entries that restore exactly what they moved."""
         # a give-back that was itself undone (its credit note reset to draft) no longer reverses its entry
         to_reverse = self.filtered(
             lambda e: not e.reversed_entry_id and not e.reversal_entry_ids.filtered(lambda r: not r.reversal_entry_ids)
         )
-        for entry in to_reverse.filtered("is_inflow"):
-            if entry.currency_id.compare_amounts(entry.remaining_amount, entry.amount) or float_compare(
-                entry.remaining_quantity, entry.quantity, precision_rounding=entry.service_id._get_unit_rounding()
-            ):
-                raise UserError(
-                    self.env._(
-                        "The top-up %(entry)s of %(card)s has already been used (%(remaining)s of %(quantity)s "
-                        "left): it cannot be undone. Issue a credit note for what remains instead.",
-                        entry=entry.name or entry.date,
-                        card=entry.service_id.display_name,
-                        remaining=entry.remaining_quantity,
-                        quantity=entry.quantity,
-                    )
+        used = to_reverse._get_used_topups()[:1]
+        if used:
+            raise UserError(
+                self.env._(
+                    "The top-up %(entry)s of %(card)s has already been used (%(remaining)s of %(quantity)s left): "
+                    "it cannot be undone. Issue a credit note for what remains instead.",
+                    entry=used.name or format_date(self.env, used.date),
+                    card=used.service_id.display_name,
+                    remaining=used.service_id._format_balance(used.remaining_quantity),
+                    quantity=used.service_id._format_balance(used.quantity),
                 )
+            )
         return self._post_entries(
             [
                 {

@@ -323,7 +323,7 @@ class PrepaidService(models.Model):
             if card.service_type == "quantity" and not card.uom_id:
                 raise ValidationError(self.env._("The quantity card %(card)s needs a unit of measure.", card=card.name))
 
-    def _check_no_entries(self, field_names):
+    def _ensure_no_entries(self, field_names):
         """Fields that give entries their meaning cannot change once the card has a ledger."""
         cards = self.filtered("entry_ids")
         if cards:
@@ -352,7 +352,7 @@ class PrepaidService(models.Model):
             # context defaults are client input too; removing keys takes a whole new context
             context = {k: v for k, v in self.env.context.items() if k.removeprefix("default_") not in blocked}
             cards = self.with_context(context)  # pylint: disable=context-overridden
-            cards._check_pricing_rights(vals_list, creating=True)
+            cards._ensure_pricing_rights(vals_list, creating=True)
         for vals in vals_list:
             # the number comes from the sequence only, whatever a client sends
             company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
@@ -370,7 +370,7 @@ class PrepaidService(models.Model):
         return cards.with_env(self.env)
 
     def write(self, vals):
-        self._check_client_write(vals)
+        self._ensure_client_may_write(vals)
         service_only = set(vals) & SERVICE_ONLY_FIELDS
         if service_only and not in_service_scope():
             raise UserError(
@@ -385,16 +385,16 @@ class PrepaidService(models.Model):
             changed = self.filtered(
                 lambda c: any((c[f].id if isinstance(c[f], models.BaseModel) else c[f]) != vals[f] for f in locked)
             )
-            changed._check_no_entries(locked)
+            changed._ensure_no_entries(locked)
         if "partner_id" in vals:
             # another contact of the same customer is fine; another customer would take the history along
             partner = self.env["res.partner"].browse(vals["partner_id"])
-            self.filtered(lambda c: c.commercial_partner_id != partner.commercial_partner_id)._check_no_entries(
+            self.filtered(lambda c: c.commercial_partner_id != partner.commercial_partner_id)._ensure_no_entries(
                 ["partner_id"]
             )
         return super().write(vals)
 
-    def _check_client_write(self, vals):
+    def _ensure_client_may_write(self, vals):
         """What no client may write: the number, the closed flag (Close and Reopen set it), pricing."""
         if in_service_scope():
             return
@@ -412,12 +412,12 @@ class PrepaidService(models.Model):
                     "Use the Description to name it."
                 )
             )
-        self._check_pricing_rights(vals)
+        self._ensure_pricing_rights(vals)
 
     def _may_set_pricing(self):
         return self.env.su or in_service_scope() or self.env.user.has_group("prepaid_services.group_prepaid_manager")
 
-    def _check_pricing_rights(self, vals, creating=False):
+    def _ensure_pricing_rights(self, vals, creating=False):
         """Pricing is one right, the prepaid manager's: rates, rate rules, overage, period price and allowance.
 
         Checked on the server: the form only makes these fields read-only. On create, vals is the list of
@@ -580,7 +580,7 @@ class PrepaidService(models.Model):
         return {str(self.analytic_account_id.id): 100} if self.analytic_account_id else {}
 
     @api.model
-    def _check_deferred_revenue(self, companies=None):
+    def _get_deferred_revenue_differences(self, companies=None):
         """Integrity check: the companies whose deferred revenue does not tie, with what explains it.
 
         See prepaid.deferred.revenue.check._get_check_values(); empty when everything ties.
@@ -605,7 +605,7 @@ class PrepaidService(models.Model):
     def action_expire_residuals(self):
         """Server action: preview what expiring the selected cards would post, then post on confirmation."""
         wizard = self.env["prepaid.expiry.wizard"].create({"service_ids": [Command.set(self.ids)]})
-        wizard._compute_preview()
+        wizard._fill_preview_lines()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Expire Residuals"),

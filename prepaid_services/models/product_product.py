@@ -10,7 +10,7 @@ class ProductProduct(models.Model):
         self.ensure_one()
         return self.prepaid_uom_id or self.uom_id
 
-    def _check_prepaid_uom(self, card):
+    def _ensure_prepaid_uom_convertible(self, card):
         """Refuse to credit a quantity card in a unit that does not convert to the card's unit."""
         self.ensure_one()
         if card.service_type != "quantity" or self.prepaid_service_type != "quantity":
@@ -41,7 +41,7 @@ class ProductProduct(models.Model):
         # a unit of a periodic product is one period's allowance, whichever period it pays
         quantity *= self.prepaid_period_allowance if self.prepaid_accrual == "periodic" else self.prepaid_quantity
         if card and card.service_type == "quantity" and self.prepaid_service_type == "quantity":
-            self._check_prepaid_uom(card)
+            self._ensure_prepaid_uom_convertible(card)
             credited = self._get_prepaid_uom()
             if credited and card.uom_id and credited != card.uom_id:
                 quantity = credited._compute_quantity(quantity, card.uom_id, round=False)

@@ -45,7 +45,7 @@ class ProductTemplate(models.Model):
     prepaid_accrual = fields.Selection(
         [("one_time", "One-time"), ("periodic", "Periodic")], string="Accrual", default="one_time"
     )
-    # What a periodic card opened by a sale of this product repeats every period (see _get_prepaid_card_vals)
+    # What a periodic card opened by a sale of this product repeats every period (see _prepare_prepaid_card_vals)
     prepaid_recurrence_interval = fields.Integer(string="Invoiced Every", default=1)
     prepaid_recurrence_unit = fields.Selection(RECURRENCE_UNITS, string="Recurrence", default="month")
     prepaid_period_allowance = fields.Float(
@@ -169,7 +169,7 @@ class ProductTemplate(models.Model):
             missing=", ".join(missing),
         )
 
-    def _check_prepaid_periodic_sale(self, document):
+    def _ensure_prepaid_periodic_terms(self, document):
         """Refuse to open a card from document (an order, an invoice) for a periodic product that lacks its terms."""
         for template in self:
             problem = template._get_prepaid_periodic_problem()
@@ -215,7 +215,7 @@ class ProductTemplate(models.Model):
             allowance = currency.round(allowance)
         return {"period_allowance": allowance, "period_price": currency.round(price)}
 
-    def _get_prepaid_card_vals(self, quantity=1.0, currency=None, company=None, date=None):
+    def _prepare_prepaid_card_vals(self, quantity=1.0, currency=None, company=None, date=None):
         """Vals of the prepaid service a sale of quantity (in the product's unit) of this product opens.
 
         A periodic card gets its terms here: every period repeats what the sale bought (allowance and price

@@ -72,11 +72,11 @@ class SaleOrderLine(models.Model):
                         card=card.display_name,
                     )
                 )
-            line.product_id._check_prepaid_uom(card)
+            line.product_id._ensure_prepaid_uom_convertible(card)
         if not new_lines:
             return
         for line in new_lines:
-            line.product_id.product_tmpl_id._check_prepaid_periodic_sale(line.order_id.name)
+            line.product_id.product_tmpl_id._ensure_prepaid_periodic_terms(line.order_id.name)
         # the screen's context (default_* of the order form) must not reach the cards
         cards = (
             clean_env(self.env)["prepaid.service"]
@@ -84,7 +84,7 @@ class SaleOrderLine(models.Model):
             .create(
                 [
                     {
-                        **line.product_id.product_tmpl_id._get_prepaid_card_vals(
+                        **line.product_id.product_tmpl_id._prepare_prepaid_card_vals(
                             quantity=line._get_prepaid_product_quantity(),
                             currency=line.order_id.currency_id,
                             company=line.company_id,

@@ -110,7 +110,7 @@ class PrepaidCommon(AccountTestInvoicingCommon):
         )
 
     def assertDeferredRevenueTies(self, companies=None):
-        report = self.env["prepaid.service"]._check_deferred_revenue(companies or self.company)
+        report = self.env["prepaid.service"]._get_deferred_revenue_differences(companies or self.company)
         self.assertEqual(report, {}, "deferred revenue account does not tie with the open top-ups")
 
     def assertMoveLines(self, move, expected):

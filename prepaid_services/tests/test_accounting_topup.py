@@ -210,7 +210,7 @@ class TestAccountingTopup(PrepaidSaleCommon):
         )
         tamper.action_post()
 
-        report = self.env["prepaid.service"]._check_deferred_revenue(self.company)
+        report = self.env["prepaid.service"]._get_deferred_revenue_differences(self.company)
         self.assertEqual(list(report), [self.company])
         self.assertEqual(report[self.company]["cards"], {card: (650.0, 700.0)})
         action = card.action_check_deferred_revenue()

@@ -69,7 +69,7 @@ class TestDeferredRevenueIntegrityCheck(PrepaidHttpCommon):
                 self.assertIn("AccessError", error.name)
                 self.assertNotIn(self.card.name, error.message)
                 self.assertNotRegex(error.message, r"\d", "no amount, no card number")
-            self.assertRpcRefused(role, "prepaid.service", "_check_deferred_revenue", [self.company.id])
+            self.assertRpcRefused(role, "prepaid.service", "_get_deferred_revenue_differences", [self.company.id])
             self.assertRpcRefused(role, CHECK, "search_read", [], ["ties"])
             self.assertRpcRefused(role, f"{CHECK}.item", "search_read", [], ITEM_FIELDS)
         self.assertEqual(self.env[CHECK].sudo().search_count([]), checks, "no check ran for them")
@@ -112,7 +112,7 @@ class TestDeferredRevenueIntegrityCheck(PrepaidHttpCommon):
         item = self.env[f"{CHECK}.item"].sudo().search([("check_id", "=", action["res_id"])])
         self.assertEqual(item.move_line_id, manual_line)
 
-        report = self.env["prepaid.service"]._check_deferred_revenue(self.company)
+        report = self.env["prepaid.service"]._get_deferred_revenue_differences(self.company)
         self.assertEqual(report[self.company]["lines"], manual_line)
         self.assertEqual(report[self.company]["cards"], {})
         with self.assertRaises(AssertionError):
@@ -140,7 +140,7 @@ class TestDeferredRevenueIntegrityCheck(PrepaidHttpCommon):
         self.assertEqual([(i["kind"], i["service_id"][0]) for i in items], [("stored_balance", self.card.id)])
         self.assertRegex(items[0]["reference"], r"Outstanding: stored 9\.00, ledger 7\.00")
 
-        report = self.env["prepaid.service"]._check_deferred_revenue(self.company)
+        report = self.env["prepaid.service"]._get_deferred_revenue_differences(self.company)
         self.assertEqual(report[self.company]["balances"], {self.card: {"quantity_outstanding": (9.0, 7.0)}})
 
     def test_check_covers_only_the_companies_the_manager_works_in(self):

@@ -125,7 +125,7 @@ class TestLedgerProperties(PrepaidTimesheetCommon):
             f"stored balances differ after {done}",
         )
         self.assertEqual(
-            self.env["prepaid.service"]._check_deferred_revenue(self.company),
+            self.env["prepaid.service"]._get_deferred_revenue_differences(self.company),
             {},
             f"deferred revenue does not tie after {done}",
         )

@@ -299,7 +299,7 @@ class TestPeriodicSale(PrepaidHttpCommon):
         form.prepaid_carry_over_cap = 20.0
         template = form.save()
 
-        vals = template._get_prepaid_card_vals(quantity=2.0)
+        vals = template._prepare_prepaid_card_vals(quantity=2.0)
         self.assertEqual(
             {key: vals[key] for key in ("period_allowance", "period_price", "recurrence_unit", "carry_over_cap")},
             {"period_allowance": 100.0, "period_price": 960.0, "recurrence_unit": "quarter", "carry_over_cap": 20.0},

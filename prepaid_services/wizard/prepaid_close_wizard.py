@@ -78,7 +78,7 @@ class PrepaidCloseWizard(models.TransientModel):
                 else self.env._("No project is assigned to this card.")
             )
             try:
-                card._check_close_rights(balance)
+                card._ensure_close_rights(balance)
                 wizard.may_close, wizard.refusal = True, False
             except UserError as error:  # AccessError is one
                 wizard.may_close, wizard.refusal = False, str(error)
@@ -90,7 +90,7 @@ class PrepaidCloseWizard(models.TransientModel):
         if card.closed:
             raise UserError(self.env._("%s is already closed.", card.display_name))
         balance = card._get_open_balance()  # now, on the server: not the figures the wizard showed
-        card._check_close_rights(balance)
+        card._ensure_close_rights(balance)
         disposal = False
         if balance["lots"]:
             disposal = self.disposal

@@ -36,7 +36,7 @@ class PrepaidExpiryWizard(models.TransientModel):
             return self.env["prepaid.ledger.entry"]
         return self.env["prepaid.ledger.entry"]._get_expirable_inflows(self.service_ids, self._get_today())
 
-    def _compute_preview(self):
+    def _fill_preview_lines(self):
         """Fill the lines from the open top-ups past their validity; posts nothing."""
         for wizard in self:
             inflows = wizard._get_expirable_inflows()

@@ -117,6 +117,7 @@ class ResCompany(models.Model):
 
             def new_account(account_type, name, start=Account, accounts=accounts, account_domain=account_domain):
                 """A new account numbered after start, or after the chart's first account of its type."""
+                start = start.with_env(accounts.env)  # codes are per company: read the company's
                 if not start:
                     siblings = accounts.search([*account_domain, ("account_type", "=", account_type)])
                     start = siblings.sorted(lambda a: (len(a.code or ""), a.code or ""))[:1]

@@ -81,3 +81,17 @@ class TestSetupAccounting(TransactionCase):
         self.assertEqual(deferred.account_type, "liability_current")
         self.assertFalse(self._code(deferred).startswith("999"), self._code(deferred))
         self.assertEqual(len(self._code(deferred)), 6)
+
+    def test_setup_from_another_company_reads_this_companys_codes(self):
+        """The install hook runs in the main company's environment: new codes still follow this company's chart."""
+        self.company.prepaid_breakage_account_id.name = "Retired account 1"
+        self.company.prepaid_unclaimed_account_id.name = "Retired account 2"
+        self._reset()
+        self.company.with_company(self.env.ref("base.main_company"))._prepaid_setup_accounting()
+        deferred, breakage, unclaimed = self._accounts()
+        self.assertEqual(self._code(deferred), "212000")
+        self.assertEqual(breakage.name, "Breakage Income - Prepaid Services")
+        self.assertEqual(unclaimed.name, "Unclaimed Prepaid Balances")
+        for account in (breakage, unclaimed):
+            self.assertFalse(self._code(account).startswith("999"), self._code(account))
+        self.assertEqual(self._code(unclaimed)[:3], "212")

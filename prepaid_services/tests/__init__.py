@@ -32,4 +32,5 @@ from . import (
     test_topup_lots,
     test_tour,
     test_tours,
+    test_user_screens,
 )

@@ -73,7 +73,7 @@ class TestUserScreens(PrepaidSaleCommon):
             self.assertEqual(node.get("widget"), "monetary", fname)
         (burn_row,) = arch.xpath("//div[@name='burn_rate']")
         self.assertIn("per 30 days", "".join(burn_row.itertext()))
-        self.assertTrue(burn_row.xpath("./field[@name='uom_id']"), "the burn rate says its unit")
+        self.assertTrue(burn_row.xpath(".//field[@name='uom_id']"), "the burn rate says its unit")
         (depletion,) = arch.xpath("//field[@name='depletion_date']")
         self.assertIn("closed", depletion.get("invisible"))
         self.assertIn("periodic", depletion.get("invisible"))
@@ -133,6 +133,16 @@ class TestUserScreens(PrepaidSaleCommon):
         self.assertEqual(alert.get("invisible"), "line_ids")
         self.assertTrue(alert.xpath(".//field[@name='empty_message']"))
         self.assertEqual(arch.xpath("//field[@name='line_ids']")[0].get("invisible"), "not line_ids")
+
+        action = (
+            self.env.ref("prepaid_services.action_server_expire_residuals")
+            .with_context(active_model="prepaid.service", active_ids=card.ids, active_id=card.id)
+            .run()
+        )
+        self.assertEqual(action["context"]["dialog_size"], "extra-large", "wide enough for its columns")
+        columns = {f.get("name"): f for f in arch.xpath("//field[@name='line_ids']/list/field")}
+        self.assertEqual(columns["debit_account_id"].get("optional"), "hide", "always deferred revenue")
+        self.assertEqual(columns["credit_account_id"].get("optional"), "show")
 
         two = self.env["prepaid.expiry.wizard"].create({"service_ids": [Command.set((card | self._create_card()).ids)]})
         self.assertIn("no top-up of the 2 selected prepaid services lapsed", two.empty_message)

@@ -143,6 +143,7 @@ class PrepaidExpiryWizardLine(models.TransientModel):
     wizard_id = fields.Many2one("prepaid.expiry.wizard", required=True, ondelete="cascade")
     inflow_id = fields.Many2one("prepaid.ledger.entry", string="Top-up", required=True, readonly=True)
     service_id = fields.Many2one(related="inflow_id.service_id")
+    inflow_name = fields.Char(related="inflow_id.name", string="Top-up Description")
     valid_until = fields.Date(related="inflow_id.valid_until")
     uom_id = fields.Many2one(related="inflow_id.uom_id")
     currency_id = fields.Many2one(related="inflow_id.currency_id")

@@ -1,6 +1,7 @@
 # prepaid_services: one command for a demo server, one for the test suite.
-# Needs Odoo 19.0 importable by $(PYTHON), a PostgreSQL server reachable by the current user, and
-# Chromium (or Google Chrome) for the browser tours of `make test`.
+# Needs Odoo 19.0 importable by $(PYTHON), PostgreSQL (a server reachable by the current user, or only its
+# binaries: then the project starts its own server under .pgdata/, see tools/private_pg.sh), and Chromium
+# (or Google Chrome) for the browser tours of `make test`.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,14 +14,21 @@ DB_USER ?= $(or $(PGUSER),$(shell whoami))
 PYTEST_ARGS ?=
 MODULE := prepaid_services
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+# auto: the project's own PostgreSQL server only when none answers; 1: always (to try it); 0: never
+PRIVATE_PG ?= auto
+PRIVATE_PG_DIR ?= $(ROOT)/.pgdata
+export PRIVATE_PG PRIVATE_PG_DIR
+# Makes sure a PostgreSQL server answers (starting the project's own where none does) and exports PGHOST/PGPORT
+ENSURE_PG := source "$(ROOT)/tools/private_pg.sh" && private_pg_ensure
 
-.PHONY: help demo test lint bench check-odoo check-pg check-chromium install-dev
+.PHONY: help demo test lint bench check-odoo check-pg check-chromium install-dev pg-stop
 
 help:
 	@echo "make demo   - database $(DEMO_DB) with demo data, module installed, Odoo on http://localhost:$(PORT)"
 	@echo "make test   - fresh database, module installed, whole suite (browser tours in Chromium) through pytest-odoo, database dropped"
 	@echo "make lint   - ruff and pylint-odoo"
 	@echo "make bench  - benchmarks against plain Odoo (bench/)"
+	@echo "make pg-stop - stop the project's own PostgreSQL server (.pgdata/), if one runs"
 
 install-dev:
 	@$(PYTHON) -m pip install -q -r $(ROOT)/requirements-dev.txt
@@ -38,10 +46,15 @@ check-odoo:
 		{ echo "ERROR: could not install Odoo 19.0; install it (python3 -m pip install -e <odoo 19.0 source>) and retry."; exit 1; }; \
 	fi
 
+# A server answers, or the project's own can start (it is stopped again here; demo and test start it themselves).
 check-pg:
-	@psql -X -q -d postgres -c "select 1" >/dev/null 2>&1 || { \
-		echo "ERROR: PostgreSQL is not running or not reachable by user $(DB_USER)."; \
-		echo "       Start it (e.g. pg_ctlcluster <version> main start) and retry."; exit 1; }
+	@$(ENSURE_PG) && private_pg_stop
+
+pg-stop:
+	@if [ -f "$(PRIVATE_PG_DIR)/data/PG_VERSION" ]; then \
+		source "$(ROOT)/tools/private_pg.sh" && bindir="$$(private_pg_bindir)" && \
+		private_pg_as_owner "$$bindir/pg_ctl" -D "$(PRIVATE_PG_DIR)/data" -m fast -w stop; \
+	else echo "no project PostgreSQL in $(PRIVATE_PG_DIR)"; fi
 
 # The browser tours need Chrome or Chromium: without one Odoo skips them (and the suite would pass without
 # them). Looked up as Odoo does: $ODOO_BROWSER_BIN, then google-chrome, chromium, chromium-browser,
@@ -71,22 +84,27 @@ check-chromium:
 	fi; \
 	echo "Browser for the tours: $$bin ($$("$$bin" --version 2>/dev/null | head -n 1))"
 
-# Writes an Odoo configuration for database $(1) into $(2)
+# Writes an Odoo configuration for database $(1) into $(2); the server's socket folder or host and port, when
+# PGHOST/PGPORT name them (the project's own server does), as db_host and db_port
 define write_cfg
 	printf '[options]\naddons_path = %s\ndb_user = %s\ndb_name = %s\nhttp_port = %s\nhttp_interface = 127.0.0.1\n' \
 		"$$($(PYTHON) -c 'import os, odoo.release as r; p = os.path.join(os.path.dirname(os.path.dirname(r.__file__)), "addons"); print(p + "," if os.path.isdir(p) else "", end="")')$(ROOT)" \
-		"$(DB_USER)" "$(1)" "$(PORT)" > $(2)
+		"$${PGUSER:-$(DB_USER)}" "$(1)" "$(PORT)" > $(2); \
+	if [ -n "$${PGHOST:-}" ]; then printf 'db_host = %s\n' "$$PGHOST" >> $(2); fi; \
+	if [ -n "$${PGPORT:-}" ]; then printf 'db_port = %s\n' "$$PGPORT" >> $(2); fi
 endef
 
-test: install-dev check-odoo check-pg check-chromium
+test: install-dev check-odoo check-chromium
 	@set -uo pipefail; \
+	$(ENSURE_PG) || exit 1; \
+	trap 'private_pg_stop' EXIT; \
 	db="$(TEST_DB)"; cfg="$(ROOT)/.odoo-test-$$db.cfg"; \
 	$(call write_cfg,$$db,$$cfg); \
-	trap 'rm -f "$$cfg"' EXIT; \
+	trap 'rm -f "$$cfg"; private_pg_stop' EXIT; \
 	echo "== creating database $$db"; \
 	createdb "$$db" || { echo "ERROR: could not create database $$db (TEST_DB must not exist yet)"; exit 1; }; \
 	cleanup() { rm -f "$$cfg"; dropdb --if-exists --force "$$db" >/dev/null 2>&1 \
-		|| echo "WARNING: could not drop database $$db; drop it by hand (dropdb $$db)"; }; \
+		|| echo "WARNING: could not drop database $$db; drop it by hand (dropdb $$db)"; private_pg_stop; }; \
 	trap cleanup EXIT; \
 	echo "== installing $(MODULE) (with sale_timesheet, account...)"; \
 	$(PYTHON) -m odoo -c "$$cfg" -d "$$db" -i $(MODULE) --stop-after-init --log-level=warn || exit 1; \
@@ -99,8 +117,10 @@ test: install-dev check-odoo check-pg check-chromium
 	if [ $$status -eq 5 ]; then echo "ERROR: no test ran"; status=1; fi; \
 	exit $$status
 
-demo: check-odoo check-pg
+demo: check-odoo
 	@set -uo pipefail; \
+	$(ENSURE_PG) || exit 1; \
+	if [ "$$PRIVATE_PG_STARTED" = "1" ]; then echo "== the project's own PostgreSQL keeps running after Odoo stops: make pg-stop"; fi; \
 	cfg="$(ROOT)/.odoo-demo.cfg"; \
 	$(call write_cfg,$(DEMO_DB),$$cfg); \
 	state=$$(psql -X -At -d "$(DEMO_DB)" -c "select state from ir_module_module where name = '$(MODULE)'" 2>/dev/null); \
@@ -124,5 +144,8 @@ lint: install-dev
 	ruff format --check $(ROOT)
 	pylint --rcfile=$(ROOT)/.pylintrc $(ROOT)/$(MODULE)
 
-bench: check-odoo check-pg
-	@if [ -f $(ROOT)/bench/run.py ]; then $(PYTHON) $(ROOT)/bench/run.py; else echo "no benchmark yet (bench/run.py)"; fi
+bench: check-odoo
+	@set -uo pipefail; \
+	$(ENSURE_PG) || exit 1; \
+	trap 'private_pg_stop' EXIT; \
+	if [ -f $(ROOT)/bench/run.py ]; then $(PYTHON) $(ROOT)/bench/run.py; else echo "no benchmark yet (bench/run.py)"; fi

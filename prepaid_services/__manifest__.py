@@ -37,6 +37,9 @@
         "demo/prepaid_services_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "prepaid_services/static/src/fields/*",
+        ],
         "web.assets_tests": [
             "prepaid_services/static/src/js/tours/*.js",
         ],

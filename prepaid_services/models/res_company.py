@@ -74,32 +74,114 @@ class ResCompany(models.Model):
         return self.prepaid_breakage_account_id
 
     def _prepaid_setup_accounting(self):
-        """Create the prepaid accounts and journal of companies that have a chart of accounts."""
+        """Give companies that have a chart of accounts their prepaid accounts and journal.
+
+        The chart's own accounts come first: the account its template names as the company's deferred
+        revenue (l10n_fr 487, l10n_ch 2301...) or the generic chart's "Deferred Revenue" (212000), then an
+        account of the right type whose name says what it is. Only what the chart lacks is created, numbered
+        after the chart's accounts of the same kind (not 999xxx).
+        """
         Account = self.env["account.account"].sudo()
+        ChartTemplate = self.env["account.chart.template"].sudo()
         for company in self:
             if not company.chart_template:
                 continue
+            accounts = Account.with_company(company)
             account_domain = Account._check_company_domain(company)
+            taken = company.prepaid_deferred_account_id | company.prepaid_breakage_account_id
+            taken |= company.prepaid_unclaimed_account_id
             vals = {}
 
-            def new_account(account_type, name, company=company, account_domain=account_domain):
-                base = Account.search([*account_domain, ("account_type", "=", account_type)], order="code", limit=1)
-                code = Account.with_company(company)._search_new_account_code(base.code or "999000")
-                return Account.with_company(company).create(
-                    {"name": name, "code": code, "account_type": account_type, "company_ids": [company.id]}
+            def chart_account(xmlids, account_types, company_fields=(), company=company):
+                """The chart's account: the one its template sets in one of company_fields, else one of xmlids."""
+                template = ChartTemplate.with_company(company)
+                company_data = {}
+                if company_fields:
+                    company_data = template._get_chart_template_model_data(company.chart_template, "res.company")
+                refs = [
+                    values[fname] for values in company_data.values() for fname in company_fields if values.get(fname)
+                ]
+                for xmlid in [*refs, *xmlids]:
+                    if not isinstance(xmlid, str):
+                        continue
+                    account = template.ref(xmlid, raise_if_not_found=False)
+                    if (
+                        account
+                        and account._name == "account.account"
+                        and account.account_type in account_types
+                        and company in account.company_ids
+                    ):
+                        return account
+                return Account
+
+            def named_account(names, account_types, taken=taken, accounts=accounts, account_domain=account_domain):
+                """An account of the chart whose name says what it is, unless already one of the other settings."""
+                for name in names:
+                    account = accounts.search(
+                        [
+                            *account_domain,
+                            ("account_type", "in", account_types),
+                            ("name", "ilike", name),
+                            ("id", "not in", taken.ids),
+                        ],
+                        order="id",
+                        limit=1,
+                    )
+                    if account:
+                        return account
+                return Account
+
+            def new_account(account_type, name, start=Account, accounts=accounts, account_domain=account_domain):
+                """A new account numbered after start, or after the chart's first account of its type."""
+                start = start.with_env(accounts.env)  # codes are per company: read the company's
+                if not start:
+                    siblings = accounts.search([*account_domain, ("account_type", "=", account_type)])
+                    start = siblings.sorted(lambda a: (len(a.code or ""), a.code or ""))[:1]
+                code = accounts._search_new_account_code(start.code or "999000")
+                return accounts.create(
+                    {
+                        "name": name,
+                        "code": code,
+                        "account_type": account_type,
+                        "company_ids": accounts.env.company.ids,
+                    }
                 )
 
             if not company.prepaid_deferred_account_id:
-                vals["prepaid_deferred_account_id"] = new_account(
-                    "liability_current", self.env._("Deferred Revenue - Prepaid Services")
-                ).id
+                types = ("liability_current",)
+                deferred = (
+                    chart_account(["deferred_revenue"], types, company_fields=["deferred_revenue_account_id"])
+                    or named_account(
+                        [
+                            self.env._("Deferred Revenue"),
+                            self.env._("Unearned Revenue"),
+                            self.env._("Contract Liabilities"),
+                            "Deferred Revenue",
+                            "Unearned Revenue",
+                        ],
+                        types,
+                    )
+                    or new_account("liability_current", self.env._("Deferred Revenue - Prepaid Services"))
+                )
+                vals["prepaid_deferred_account_id"] = deferred.id
+                taken |= deferred
             if not company.prepaid_breakage_account_id:
-                vals["prepaid_breakage_account_id"] = new_account(
-                    "income_other", self.env._("Breakage Income - Prepaid Services")
+                types = ("income", "income_other")
+                vals["prepaid_breakage_account_id"] = (
+                    named_account([self.env._("Breakage"), "Breakage"], types, taken=taken)
+                    or new_account(
+                        "income_other",
+                        self.env._("Breakage Income - Prepaid Services"),
+                        start=chart_account(["other_income"], ("income_other",)),
+                    )
                 ).id
+                taken |= Account.browse(vals["prepaid_breakage_account_id"])
             if not company.prepaid_unclaimed_account_id:
-                vals["prepaid_unclaimed_account_id"] = new_account(
-                    "liability_current", self.env._("Unclaimed Prepaid Balances")
+                types = ("liability_current", "liability_non_current")
+                deferred = company.prepaid_deferred_account_id or Account.browse(vals["prepaid_deferred_account_id"])
+                vals["prepaid_unclaimed_account_id"] = (
+                    named_account([self.env._("Unclaimed"), "Unclaimed"], types, taken=taken)
+                    or new_account("liability_current", self.env._("Unclaimed Prepaid Balances"), start=deferred)
                 ).id
             if not company.prepaid_journal_id:
                 journal = (

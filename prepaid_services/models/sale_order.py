@@ -1,10 +1,21 @@
-from odoo import models
+from odoo import api, fields, models
 
 from .utils import service_scope
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    prepaid_has_lines = fields.Boolean(
+        compute="_compute_prepaid_has_lines",
+        string="Has Prepaid Lines",
+        help="Technical: the Prepaid Service column of the lines shows only on orders that sell a prepaid product.",
+    )
+
+    @api.depends("order_line.product_id.prepaid_ok")
+    def _compute_prepaid_has_lines(self):
+        for order in self:
+            order.prepaid_has_lines = any(order.order_line.product_id.mapped("prepaid_ok"))
 
     def _action_confirm(self):
         res = super()._action_confirm()

@@ -26,10 +26,12 @@ from . import (
     test_security_customers_rpc,
     test_security_ledger_rpc,
     test_service_jobs,
+    test_setup_accounting,
     test_statement,
     test_timesheet_app_context,
     test_timesheet_consumption,
     test_topup_lots,
     test_tour,
     test_tours,
+    test_user_screens,
 )

@@ -1,5 +1,8 @@
+from collections import defaultdict
+
 from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_amount, format_date
 
 
 class PrepaidExpiryWizard(models.TransientModel):
@@ -10,13 +13,35 @@ class PrepaidExpiryWizard(models.TransientModel):
 
     service_ids = fields.Many2many("prepaid.service", string="Prepaid Services")
     date = fields.Date(
-        string="Expire top-ups valid until before",
+        string="Expire top-ups that lapsed before",
         compute="_compute_date",
         help="Today on the server: what a client sends does not move it.",
     )
     line_ids = fields.One2many("prepaid.expiry.wizard.line", "wizard_id", string="Residuals to expire")
     total_value = fields.Monetary(compute="_compute_total_value", currency_field="company_currency_id")
     company_currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
+    empty_message = fields.Char(
+        compute="_compute_empty_message", help="What the preview says when nothing on the selected cards has lapsed."
+    )
+
+    def _compute_empty_message(self):
+        for wizard in self:
+            if wizard.line_ids:
+                wizard.empty_message = False
+                continue
+            wizard.empty_message = self.env._(
+                "Nothing to expire: no top-up of the %(count)s selected prepaid services lapsed before %(date)s. "
+                "A top-up lapses the day after its last valid day; top-ups without a validity never do.",
+                count=len(wizard.service_ids),
+                date=format_date(self.env, wizard._get_today()),
+            )
+            if len(wizard.service_ids) == 1:
+                wizard.empty_message = self.env._(
+                    "Nothing to expire: no top-up of %(card)s lapsed before %(date)s. "
+                    "A top-up lapses the day after its last valid day; top-ups without a validity never do.",
+                    card=wizard.service_ids.display_name,
+                    date=format_date(self.env, wizard._get_today()),
+                )
 
     def _compute_total_value(self):
         for wizard in self:
@@ -83,11 +108,29 @@ class PrepaidExpiryWizard(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Expire Residuals"),
-                "message": self.env._("%s residuals expired.", len(entries)),
+                "message": self._get_done_message(entries),
                 "type": "success",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _get_done_message(self, entries):
+        """E.g. "1 top-up expired: $600.00 released to breakage income." in the user's language and formats."""
+        released = defaultdict(float)  # (currency, to liability) -> value
+        for entry in entries:
+            company = entry.company_id
+            to_liability = bool(company.prepaid_expiry_to_liability and company.prepaid_unclaimed_account_id)
+            released[entry.company_currency_id, to_liability] -= entry.value
+        parts = []
+        for (currency, to_liability), value in released.items():
+            amount = format_amount(self.env, value, currency)
+            if to_liability:
+                parts.append(self.env._("%(amount)s moved to unclaimed property", amount=amount))
+            else:
+                parts.append(self.env._("%(amount)s released to breakage income", amount=amount))
+        if len(entries) == 1:
+            return self.env._("1 top-up expired: %(released)s.", released=", ".join(parts))
+        return self.env._("%(count)s top-ups expired: %(released)s.", count=len(entries), released=", ".join(parts))
 
 
 class PrepaidExpiryWizardLine(models.TransientModel):
@@ -97,6 +140,7 @@ class PrepaidExpiryWizardLine(models.TransientModel):
     wizard_id = fields.Many2one("prepaid.expiry.wizard", required=True, ondelete="cascade")
     inflow_id = fields.Many2one("prepaid.ledger.entry", string="Top-up", required=True, readonly=True)
     service_id = fields.Many2one(related="inflow_id.service_id")
+    inflow_name = fields.Char(related="inflow_id.name", string="Top-up Description")
     valid_until = fields.Date(related="inflow_id.valid_until")
     uom_id = fields.Many2one(related="inflow_id.uom_id")
     currency_id = fields.Many2one(related="inflow_id.currency_id")

@@ -19,11 +19,11 @@ registry.category("web_tour.tours").add("prepaid_services_expiry_tour", {
         },
         {
             content: "6 hours at 600.00 go from deferred revenue to breakage",
-            trigger: ".modal .o_data_row:contains(Expiring block):contains(6.00):contains(600.00):contains(Deferred Revenue)",
+            trigger: ".modal .o_data_row:contains(Expiring block):contains(6.00):contains(600.00):contains(Breakage Income)",
         },
         { trigger: ".modal .o_field_widget[name=total_value]:contains(600.00)" },
         { content: "Post the expiry", trigger: ".modal button[name=action_confirm]", run: "click" },
-        { trigger: ".o_notification:contains(1 residuals expired)" },
+        { trigger: ".o_notification:contains(1 top-up expired):contains(600.00):contains(released to breakage income)" },
         { trigger: "body:not(:has(.modal))" },
         {
             content: "The lapsed card has nothing left",

@@ -16,8 +16,27 @@ registry.category("web_tour.tours").add("prepaid_services_sell_tour", {
             trigger: ".o_field_cell[name=price_subtotal]:contains(1,000.00)",
         },
         {
+            content: "The Prepaid Service column is optional and hidden until asked for",
+            trigger: "div[name=order_line] .o_list_table:not(:has(th[data-name=prepaid_service_id]))",
+        },
+        {
+            content: "Open the optional columns of the lines",
+            trigger: "div[name=order_line] .o_optional_columns_dropdown_toggle",
+            run: "click",
+        },
+        {
+            content: "Show the Prepaid Service column",
+            trigger: ".o-dropdown-item input[name=prepaid_service_id]",
+            run: "click",
+        },
+        {
             content: "The line of a prepaid product offers to top up an existing card",
             trigger: ".o_data_row .o_field_widget[name=prepaid_service_id]",
+        },
+        {
+            content: "Close the optional columns",
+            trigger: "div[name=order_line] .o_optional_columns_dropdown_toggle",
+            run: "click",
         },
         { content: "Confirm the order", trigger: "button[name=action_confirm]:enabled", run: "click" },
         { trigger: ".o_field_widget[name=state] .o_arrow_button_current:contains(Sales Order)" },

@@ -3,10 +3,17 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .prepaid_ledger_allocator import NO_OPTIONS, PostingOptions
 from .utils import bulk_update, clean_env, in_service_scope, service_scope
 
 # Links between documents and the ledger: set by the module's own code only
 PREPAID_MOVE_FIELDS = frozenset({"prepaid_service_id", "prepaid_entry_id", "prepaid_generated"})
+
+
+def _unzip(pairs):
+    """[(vals, options)] -> ([vals], [options]), the two lists _post_entries takes."""
+    pairs = list(pairs)
+    return [vals for vals, _options in pairs], [options for _vals, options in pairs]
 
 
 def _differs(record, vals, fnames):
@@ -272,14 +279,14 @@ class AccountMove(models.Model):
                 continue
             if entry._is_summarised_daily():
                 continue
-            info = info_by_entry.get(entry, {})
-            counterpart = self.env["account.account"].browse(info.get("counterpart_account_id"))
+            info = info_by_entry.get(entry, NO_OPTIONS)
+            counterpart = self.env["account.account"].browse(info.counterpart_account)
             entry._ensure_counterpart_account(counterpart)
             specs.append((entry, value, entry._get_counterpart_account(counterpart)))
         for entry in entries.filtered(lambda e: e.is_inflow and e._needs_value_move()):
             if entry.company_currency_id.is_zero(entry.value):
                 continue
-            counterpart = self.env["account.account"].browse(info_by_entry[entry].get("counterpart_account_id"))
+            counterpart = self.env["account.account"].browse(info_by_entry[entry].counterpart_account)
             entry._ensure_counterpart_account(counterpart)
             if not counterpart:
                 raise UserError(
@@ -356,36 +363,39 @@ class AccountMove(models.Model):
                         "reversed_entry_id": usage.id,
                         # all or part of the credit the invoice used: what this line gives back
                         "quantity": -line.price_subtotal,
-                        "partial": True,
                         "date": credit_note.date,
                         "name": self.env._("Credit note %s", credit_note.name),
                         "product_id": usage.product_id.id,
                         "invoice_line_id": line.id,
                     }
                     for line, usage in zip(lines, usages, strict=True)
-                ]
+                ],
+                [PostingOptions(partial=True)] * len(lines),
             )
             # each reversal follows its usage, one usage per credit note line
             self.env["account.move.line"]._prepaid_settle_document_difference(given_back, list(lines))
-        usage_vals = [
-            line._prepaid_prepare_entry_vals("usage")
-            for line in credit_lines.filtered(lambda line: line.move_id.move_type == "out_invoice")
-        ]
-        usages = Entry._post_entries(usage_vals)
+        usages = Entry._post_entries(
+            *_unzip(
+                line._prepaid_prepare_entry_vals("usage")
+                for line in credit_lines.filtered(lambda line: line.move_id.move_type == "out_invoice")
+            )
+        )
 
         lines = self.line_ids.filtered(lambda line: line._is_prepaid_topup_line())
         if lines:
             lines._prepaid_assign_cards()
-            receipts = [
-                line._prepaid_prepare_entry_vals("receipt")
-                for line in lines.filtered(lambda line: line.move_id.move_type == "out_invoice")
-            ]
-            refunds = [
-                line._prepaid_prepare_entry_vals("refund")
-                for line in lines.filtered(lambda line: line.move_id.move_type == "out_refund")
-            ]
-            Entry._post_entries(receipts)
-            usages |= Entry._post_entries(refunds)
+            Entry._post_entries(
+                *_unzip(
+                    line._prepaid_prepare_entry_vals("receipt")
+                    for line in lines.filtered(lambda line: line.move_id.move_type == "out_invoice")
+                )
+            )
+            usages |= Entry._post_entries(
+                *_unzip(
+                    line._prepaid_prepare_entry_vals("refund")
+                    for line in lines.filtered(lambda line: line.move_id.move_type == "out_refund")
+                )
+            )
         self.env["account.move.line"]._prepaid_settle_document_difference(usages)
 
     # ------------------------------------------------------------------

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount
 
 from .account_move import _differs
+from .prepaid_ledger_allocator import NO_OPTIONS, PostingOptions
 from .utils import bulk_update, in_service_scope
 
 # What ties a journal item to a card's ledger: fixed once the item is posted
@@ -293,10 +294,11 @@ class AccountMoveLine(models.Model):
             elif self.product_id.prepaid_validity_interval:
                 # each lot lasts as long as the product sold says; the card's rule is the fallback
                 vals["valid_until"] = self.product_id.product_tmpl_id._get_prepaid_valid_until(move.date)
-        elif entry_type == "refund":
+        options = NO_OPTIONS
+        if entry_type == "refund":
             origin = self._prepaid_origin_topup()
             if origin:
-                vals["apply_to_entry_id"] = origin.id
+                options = PostingOptions(apply_to=origin.id)
                 # a line in units of the product cannot always say what is left (0.4375 units of 20 h
                 # round to 0.44 = 8.8 h): within one step of the line's rounding, refund exactly what is left
                 step = self.product_id._get_prepaid_quantity(
@@ -305,7 +307,7 @@ class AccountMoveLine(models.Model):
                 excess = quantity - origin.remaining_quantity
                 if not self.prepaid_quantity and 0 < excess <= step + 1e-9:
                     vals["quantity"] = -origin.remaining_quantity
-        return vals
+        return vals, options
 
     def _prepaid_origin_topup(self):
         """The top-up lot this credit note line refunds: the one of its own line on the original invoice.

@@ -116,7 +116,7 @@ class PrepaidClosingMixin(models.AbstractModel):
     def _expire_open_lots(self, lots, date):
         self.ensure_one()
         Entry = self.env["prepaid.ledger.entry"]
-        return Entry._post_entries(Entry._prepare_expiry_vals(lots, date=date, name=self.env._("Expired on closing")))
+        return Entry._post_entries(*Entry._prepare_expiry_vals(lots, date=date, name=self.env._("Expired on closing")))
 
     def _refund_open_lots(self, lots, date):
         """Credit note of what the open lots hold; posting it takes them back (refund entries)."""

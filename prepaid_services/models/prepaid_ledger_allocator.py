@@ -5,12 +5,26 @@ top-ups earliest expiry first, then oldest; new top-ups settle consumption that 
 """
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from .utils import BALANCE_FIELDS, bulk_update
+
+
+class PostingOptions(NamedTuple):
+    """How the posting service applies one entry, beside the entry's own values (never stored)."""
+
+    apply_to: int = 0  # the one top-up an outflow applies to (refund of that top-up, expiry of that lot)
+    counterpart_account: int = 0  # the account that balances the value of a manual adjustment
+    expire_remaining: bool = False  # expire what is left of apply_to once the posting holds the lock
+    value_only: float = 0.0  # straight-line recognition: release this value of apply_to without using units
+    partial: bool = False  # give back only part of a consumption (a partial credit note)
+
+
+NO_OPTIONS = PostingOptions()
 
 
 class PrepaidLedgerAllocator:
@@ -208,13 +222,13 @@ class PrepaidLedgerAllocator:
             self._load_open_inflows(card)
             self._register(original)
         else:
-            only = self.env["prepaid.ledger.entry"].browse(info.get("apply_to_entry_id")) or None
+            only = self.env["prepaid.ledger.entry"].browse(info.apply_to) or None
             if only is not None:
                 self._load_open_inflows(card)
                 self._register(only)
-            if info.get("value_only"):
+            if info.value_only:
                 rem = self.remaining[only]
-                value = min(info["value_only"], rem[2])
+                value = min(info.value_only, rem[2])
                 amount = card.currency_id.round(rem[1] * value / rem[2]) if rem[2] else 0.0
                 if value:
                     self._add_application(entry, only, 0.0, amount, value)

@@ -9,7 +9,7 @@ from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero, float_round
 from odoo.tools.misc import format_amount, format_date
 
-from .prepaid_ledger_allocator import PrepaidLedgerAllocator
+from .prepaid_ledger_allocator import NO_OPTIONS, PostingOptions, PrepaidLedgerAllocator
 from .utils import clean_env, in_service_scope, service_scope
 
 _logger = logging.getLogger(__name__)
@@ -37,8 +37,6 @@ BUCKETS = [
 SERVICE_FIELDS = frozenset(
     {"remaining_quantity", "remaining_amount", "remaining_value", "pending_quantity", "amount", "value", "move_id"}
 )
-# Keys of _post_entries() vals that steer the posting and are not stored
-POSTING_KEYS = ("apply_to_entry_id", "counterpart_account_id", "expire_remaining", "value_only", "partial")
 
 
 class PrepaidLedgerEntry(models.Model):
@@ -172,7 +170,7 @@ class PrepaidLedgerEntry(models.Model):
     # The posting service
     # ------------------------------------------------------------------
     @api.model
-    def _post_entries(self, vals_list):
+    def _post_entries(self, vals_list, options=None):
         """Post ledger entries: the one place that applies outflows to inflows and moves balances.
 
         Every flow (invoices, timesheets, expiry, periods, the manual wizard) comes through here:
@@ -180,10 +178,8 @@ class PrepaidLedgerEntry(models.Model):
         inflows (earliest expiry first, then oldest), settles negative balances with new inflows,
         updates the cards' stored balances and posts the journal entries that move value.
 
-        vals may carry, besides entry fields:
-        - ``apply_to_entry_id``: apply this outflow to that inflow only (refund of a given top-up,
-          expiry of a lot);
-        - ``counterpart_account_id``: the account that balances a manual adjustment's value.
+        vals_list: the entries' own values; options: a PostingOptions per entry (same order), saying how to
+        apply it (to one lot only, against which account, what is left of a lot, a value only, a part).
         Returns the new entries.
         """
         if not vals_list:
@@ -191,11 +187,13 @@ class PrepaidLedgerEntry(models.Model):
         # All or nothing, even for a caller that catches the error; in a clean context, so that nothing
         # of the caller's screen (default_* keys, is_timesheet...) reaches the entries and journal entries.
         with service_scope(), self.env.cr.savepoint():
-            entries = self.with_env(clean_env(self.env))._post_entries_atomic(vals_list)
+            entries = self.with_env(clean_env(self.env))._post_entries_atomic(
+                vals_list, options or [NO_OPTIONS] * len(vals_list)
+            )
         return self.browse(entries.ids)
 
     @api.model
-    def _post_entries_atomic(self, vals_list):
+    def _post_entries_atomic(self, vals_list, options):
         Card = self.env["prepaid.service"]
         cards = Card.browse({vals["service_id"] for vals in vals_list})
         cards._lock_for_update()
@@ -208,19 +206,18 @@ class PrepaidLedgerEntry(models.Model):
         posting_info = []
         create_vals = []
         cards_by_id = {card.id: card for card in cards}
-        targets = self.sudo().browse([vals["apply_to_entry_id"] for vals in vals_list if vals.get("expire_remaining")])
+        targets = self.sudo().browse([info.apply_to for info in options if info.expire_remaining])
         remaining_by_id = {target.id: target.remaining_quantity for target in targets}
-        for vals in vals_list:
+        for vals, info in zip(vals_list, options, strict=True):
             vals = dict(vals)
-            info = {key: vals.pop(key, False) for key in POSTING_KEYS}
-            if info["expire_remaining"]:
+            if info.expire_remaining:
                 # what is left once we hold the lock, not what a caller saw before
-                remaining = remaining_by_id[info["apply_to_entry_id"]]
+                remaining = remaining_by_id[info.apply_to]
                 if remaining <= 0:
                     continue
                 vals["quantity"] = -remaining
             card = cards_by_id[vals["service_id"]]
-            self._prepare_posting_vals(card, vals, value_only=bool(info["value_only"]), partial=bool(info["partial"]))
+            self._prepare_posting_vals(card, vals, value_only=bool(info.value_only), partial=info.partial)
             posting_info.append(info)
             create_vals.append(vals)
         cards.check_access("write")
@@ -500,14 +497,14 @@ class PrepaidLedgerEntry(models.Model):
 
         date: when the right lapsed (default: each lot's last valid day, so the breakage belongs to that
         period); quantities: {lot: quantity} to expire (default: what is left when the posting holds the lock).
+        Returns the entries' values and their posting options, for _post_entries.
         """
-        vals_list = []
+        vals_list, options = [], []
         for inflow in inflows:
             vals = {
                 "service_id": inflow.service_id.id,
                 "entry_type": "expiry",
                 "date": date or inflow.valid_until,
-                "apply_to_entry_id": inflow.id,
                 "product_id": inflow.product_id.id,
                 "name": name
                 or self.env._(
@@ -518,10 +515,9 @@ class PrepaidLedgerEntry(models.Model):
             }
             if quantities is not None:
                 vals["quantity"] = -quantities[inflow]
-            else:
-                vals["expire_remaining"] = True
             vals_list.append(vals)
-        return vals_list
+            options.append(PostingOptions(apply_to=inflow.id, expire_remaining=quantities is None))
+        return vals_list, options
 
     @api.model
     def _expire_residuals(self, cards=None, today=None, inflows=None):
@@ -533,7 +529,7 @@ class PrepaidLedgerEntry(models.Model):
             inflows = self._get_expirable_inflows(cards, today)
         if not inflows:
             return self.browse()
-        entries = self._post_entries(self._prepare_expiry_vals(inflows))
+        entries = self._post_entries(*self._prepare_expiry_vals(inflows))
         bodies = defaultdict(list)
         for entry in entries:
             bodies[entry.service_id.id].append(

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
 
+from .prepaid_ledger_allocator import PostingOptions
 from .utils import clean_env, service_scope
 
 _logger = logging.getLogger(__name__)
@@ -329,7 +330,7 @@ class PrepaidServicePeriod(models.Model):
                 ["outflow_id:count_distinct"],
             )
         )
-        vals_list = []
+        vals_list, options = [], []
         for period in periods:
             card = period.service_id
             lots = lots_by_period[period]
@@ -353,15 +354,19 @@ class PrepaidServicePeriod(models.Model):
                             "entry_type": "usage",
                             "date": end,
                             "quantity": 0.0,
-                            "apply_to_entry_id": lot.id,
-                            # the last slice takes what is left, so rounding leaves nothing behind
-                            "value_only": lot.remaining_value if last else card.company_currency_id.round(value),
                             "product_id": lot.product_id.id,
                             "name": self.env._("Straight-line recognition to %s", end),
                         }
                     )
+                    options.append(
+                        PostingOptions(
+                            apply_to=lot.id,
+                            # the last slice takes what is left, so rounding leaves nothing behind
+                            value_only=lot.remaining_value if last else card.company_currency_id.round(value),
+                        )
+                    )
         if vals_list:
-            Entry._post_entries(vals_list)
+            Entry._post_entries(vals_list, options)
 
     @api.model
     def _close_ended_periods(self, cards, today):
@@ -383,7 +388,7 @@ class PrepaidServicePeriod(models.Model):
                 & Domain("invoice_line_id.prepaid_period_id", "in", capped.ids)
             ):
                 lots_by_period[lot.invoice_line_id.prepaid_period_id] |= lot
-        vals_list = []
+        vals_list, options = [], []
         for period in capped:
             card = period.service_id
             cap = card.carry_over_cap
@@ -394,12 +399,14 @@ class PrepaidServicePeriod(models.Model):
                 for lot in lots_by_period[period]
                 if lot.valid_until and lot.valid_until > period.date_start and lot.remaining_quantity > cap
             }
-            vals_list += Entry._prepare_expiry_vals(
+            period_vals, period_options = Entry._prepare_expiry_vals(
                 list(excess),
                 date=period.date_end,
                 name=self.env._("Above the carry-over cap of %s", card._format_balance(cap)),
                 quantities=excess,
             )
+            vals_list += period_vals
+            options += period_options
         periods.write({"closed": True})
         if vals_list:
-            self.env["prepaid.ledger.entry"]._post_entries(vals_list)
+            Entry._post_entries(vals_list, options)

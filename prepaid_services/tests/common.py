@@ -2,6 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.prepaid_services.models.prepaid_ledger_allocator import PostingOptions
 from odoo.tests import Form, HttpCase, freeze_time, new_test_user, tagged
 
 
@@ -68,11 +69,12 @@ class PrepaidCommon(AccountTestInvoicingCommon):
             "quantity": quantity,
             "amount": amount,
             "name": "Credit",
-            "counterpart_account_id": cls.goodwill_account.id,
         }
         if valid_until is not None:
             vals["valid_until"] = valid_until
-        return cls.env["prepaid.ledger.entry"]._post_entries([vals])
+        return cls.env["prepaid.ledger.entry"]._post_entries(
+            [vals], [PostingOptions(counterpart_account=cls.goodwill_account.id)]
+        )
 
     @classmethod
     def _use(cls, card, quantity, on_date, **vals):

@@ -4,6 +4,7 @@ import time
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api
+from odoo.addons.prepaid_services.models.prepaid_ledger_allocator import PostingOptions
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.sql_db import Cursor
@@ -48,9 +49,9 @@ class TestConcurrentConsumption(BaseCase):
                         "entry_type": "adjustment",
                         "quantity": 5.0,
                         "amount": 500.0,
-                        "counterpart_account_id": expense.id,
                     }
-                ]
+                ],
+                [PostingOptions(counterpart_account=expense.id)],
             )
             self.card_id, self.partner_id = card.id, partner.id
         self.addCleanup(self._remove_committed_data)

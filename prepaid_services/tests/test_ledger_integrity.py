@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo.addons.prepaid_services.models.prepaid_ledger_allocator import PostingOptions
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -26,9 +27,9 @@ class TestLedgerIntegrity(PrepaidCommon):
                     "entry_type": "adjustment",
                     "quantity": -0.5,
                     "date": date(2026, 2, 3),
-                    "counterpart_account_id": self.breakage_account.id,
                 }
-            ]
+            ],
+            [PostingOptions(counterpart_account=self.breakage_account.id)],
         )
         self._use(card, 12, date(2026, 2, 4))
         self._credit(card, 1, 90.0, date(2026, 2, 5))

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.prepaid_ledger_allocator import PostingOptions
+
 
 class PrepaidLedgerEntryWizard(models.TransientModel):
     """Create Ledger Entry: a manager's correction, posted as a new adjustment with its reason."""
@@ -54,7 +56,6 @@ class PrepaidLedgerEntryWizard(models.TransientModel):
             "date": self.date,
             "quantity": sign * quantity,
             "name": self.reason,
-            "counterpart_account_id": self.counterpart_account_id.id,
         }
         if sign > 0:
             if self.valued:
@@ -71,7 +72,14 @@ class PrepaidLedgerEntryWizard(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("prepaid_services.group_prepaid_manager"):
             raise UserError(self.env._("Only prepaid services managers can create ledger entries."))
-        entry = self.env["prepaid.ledger.entry"].sudo()._post_entries([self._prepare_entry_vals()])
+        # sudo: a manager corrects the card whatever their accounting rights; the posting checks the card
+        entry = (
+            self.env["prepaid.ledger.entry"]
+            .sudo()
+            ._post_entries(
+                [self._prepare_entry_vals()], [PostingOptions(counterpart_account=self.counterpart_account_id.id)]
+            )
+        )
         self.service_id.message_post(
             body=self.env._(
                 "Ledger entry: %(direction)s of %(quantity)s, reason: %(reason)s",

@@ -137,8 +137,8 @@ class PrepaidAlertMixin(models.AbstractModel):
             )
         )
         with service_scope():
-            for card in due:
-                card.expiry_alerted_date = card.next_expiry_date
+            for expiry_date, cards in due.grouped("next_expiry_date").items():
+                cards.write({"expiry_alerted_date": expiry_date})
         due._send_alert("prepaid_services.mail_template_prepaid_expiring", self.env._("Prepaid balance expiring soon"))
         return due
 

@@ -8,7 +8,7 @@ from odoo import Command, api, fields, models
 from odoo.fields import Domain
 
 from .prepaid_ledger_allocator import PostingOptions
-from .utils import clean_env, service_scope
+from .utils import bulk_update, clean_env, service_scope
 
 _logger = logging.getLogger(__name__)
 
@@ -277,17 +277,23 @@ class PrepaidServicePeriod(models.Model):
                 period.write({"overage_quantity": overage, "closed": False})
         todo = [(card, new_periods[period] if isinstance(period, int) else period) for card, period in todo]
         invoices = Move.create([period._prepare_invoice_vals() for _card, period in todo])
-        last_end, to_post = {}, []
-        with service_scope():
-            for (card, period), invoice in zip(todo, invoices, strict=True):
-                period.invoice_id = invoice
-                if card.period_auto_post:
-                    to_post.append(invoice.id)
-                last_end[card] = max(last_end.get(card, period.date_end), period.date_end)
-            for card, end in last_end.items():
-                next_start = max(card.next_period_start or card.date_start, end + relativedelta(days=1))
-                if card.next_period_start != next_start:
-                    card.next_period_start = next_start
+        last_end, to_post, links = {}, [], []
+        for (card, period), invoice in zip(todo, invoices, strict=True):
+            links.append((period.id, invoice.id))
+            if card.period_auto_post:
+                to_post.append(invoice.id)
+            last_end[card] = max(last_end.get(card, period.date_end), period.date_end)
+        # one UPDATE each for the links and the next periods, not a write per period and card
+        bulk_update(Period, ["invoice_id"], links)
+        bulk_update(
+            self.env["prepaid.service"],
+            ["next_period_start"],
+            [
+                (card.id, max(card.next_period_start or card.date_start, end + relativedelta(days=1)))
+                for card, end in last_end.items()
+                if (card.next_period_start or card.date_start) <= end
+            ],
+        )
         Move.browse(to_post).action_post()
         return invoices.sudo(self.env.su), held_cards
 

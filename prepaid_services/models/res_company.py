@@ -75,6 +75,7 @@ class ResCompany(models.Model):
 
     def _prepaid_setup_accounting(self):
         """Create the prepaid accounts and journal of companies that have a chart of accounts."""
+        # sudo (accounts, journal, company): set up with the chart, whoever loads it (install, a new company)
         Account = self.env["account.account"].sudo()
         for company in self:
             if not company.chart_template:
@@ -127,4 +128,4 @@ class ResCompany(models.Model):
     @api.model
     def _prepaid_setup_all_companies(self):
         """Install hook: companies that already have a chart get their prepaid accounts now."""
-        self.sudo().search([("chart_template", "!=", False)])._prepaid_setup_accounting()
+        self.sudo().search([("chart_template", "!=", False)])._prepaid_setup_accounting()  # sudo: every company

@@ -71,7 +71,7 @@ class PrepaidLedgerEntryWizard(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("prepaid_services.group_prepaid_manager"):
             raise UserError(self.env._("Only prepaid services managers can create ledger entries."))
-        entry = self.env["prepaid.ledger.entry"].sudo()._post_entries([self._prepare_entry_vals()])
+        entry = self.env["prepaid.ledger.entry"]._post_entries([self._prepare_entry_vals()])
         self.service_id.message_post(
             body=self.env._(
                 "Ledger entry: %(direction)s of %(quantity)s, reason: %(reason)s",

@@ -83,23 +83,17 @@ class PrepaidPortal(CustomerPortal):
     @http.route("/my/prepaid/<int:card_id>", type="http", auth="user", website=True)
     def portal_prepaid_card(self, card_id, **kw):
         card = self._prepaid_get_card(card_id)
-        entries = (
-            request.env["prepaid.ledger.entry"]
-            .sudo()
-            .search([("service_id", "=", card.id)], order="date desc, id desc", limit=50)
+        entries = request.env["prepaid.ledger.entry"].search(
+            [("service_id", "=", card.id)], order="date desc, id desc", limit=50
         )
-        open_inflows = (
-            request.env["prepaid.ledger.entry"]
-            .sudo()
-            .search(
-                request.env["prepaid.ledger.entry"]._get_open_inflow_domain(card),
-                order="valid_until, date",
-            )
+        open_inflows = request.env["prepaid.ledger.entry"].search(
+            request.env["prepaid.ledger.entry"]._get_open_inflow_domain(card),
+            order="valid_until, date",
         )
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "card": card.sudo(),
+                "card": card,  # as superuser already: _document_check_access returns it so
                 "entries": entries,
                 "open_inflows": open_inflows,
                 "page_name": "prepaid_card",
@@ -116,11 +110,12 @@ class PrepaidPortal(CustomerPortal):
             "date_from": date_from and fields.Date.to_string(date_from),
             "date_to": date_to and fields.Date.to_string(date_to),
         }
+        # sudo: the customer's own card (checked above); a portal user cannot render a report itself
         Report = request.env["ir.actions.report"].sudo()
         report_ref = "prepaid_services.action_report_prepaid_statement"
         content, report_type = Report._render_qweb_pdf(report_ref, card.ids, data=data)
         content_type = "application/pdf" if report_type == "pdf" else "text/html"
-        filename = f"Statement - {card.sudo().name}.{report_type}"
+        filename = f"Statement - {card.name}.{report_type}"
         headers = [
             ("Content-Type", content_type),
             ("Content-Length", len(content)),

@@ -61,6 +61,7 @@ class AccountAnalyticLine(models.Model):
         """Usage entries of these timesheets that no reversal cancelled."""
         if not self.ids:
             return self.env["prepaid.ledger.entry"]
+        # sudo: syncing must see every entry of these timesheets, or it would post their consumption twice
         return (
             self.env["prepaid.ledger.entry"]
             .sudo()
@@ -120,6 +121,8 @@ class AccountAnalyticLine(models.Model):
         )
         if not timesheets:
             return result
+        # sudo: every job of the project, whatever companies the user has open: a card of another company is
+        # refused (_prepaid_get_cards), never silently skipped
         jobs = (
             self.env["prepaid.service.job"]
             .sudo()

@@ -521,6 +521,7 @@ class AccountMove(models.Model):
         posted = self.filtered(lambda m: m.state == "posted")
         if not posted:
             return
+        # sudo: the checks below must see every ledger entry of these documents, whatever the user may read
         Entry = self.env["prepaid.ledger.entry"].sudo()
         entries = Entry.search(
             [
@@ -570,7 +571,8 @@ class AccountMove(models.Model):
                     move=", ".join(used.invoice_line_id.move_id.mapped("display_name")),
                 )
             )
-        # journal entries the module posted beside the document (rate or price differences)
+        # journal entries the module posted beside the document (rate or price differences); sudo: they are
+        # reversed with the document whatever the user's accounting rights
         side_moves = (
             self.env["account.move"]
             .sudo()

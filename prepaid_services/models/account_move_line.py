@@ -82,6 +82,7 @@ class AccountMoveLine(models.Model):
             origin = line.move_id.reversed_entry_id.line_ids.filtered(
                 lambda o, line=line: o.prepaid_service_id == line.prepaid_service_id and o._is_prepaid_credit_line()
             )
+            # sudo: what is left to give back counts every usage of the invoice, whatever the user may read
             usages = (
                 self.env["prepaid.ledger.entry"]
                 .sudo()
@@ -158,6 +159,7 @@ class AccountMoveLine(models.Model):
                     "user_id": move.invoice_user_id.id or self.env.user.id,
                 }
             )
+        # sudo: the card takes its pricing from the product, which only a prepaid manager may set by hand
         cards = self.env["prepaid.service"].sudo().create(card_vals)
         # Only the link to the card changes (no amount, tax or account, nothing computed from it), and
         # each card was opened in its line's company: one UPDATE for all the lines instead of a posted
@@ -316,6 +318,7 @@ class AccountMoveLine(models.Model):
         each credit note line of a two-line top-up refunds its own lot.
         """
         self.ensure_one()
+        # sudo: the refund must find the invoice's every lot, whatever the user may read
         Entry = self.env["prepaid.ledger.entry"].sudo()
         lots = Entry.search(
             [

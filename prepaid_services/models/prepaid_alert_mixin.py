@@ -59,9 +59,7 @@ class PrepaidAlertMixin(models.AbstractModel):
         today = fields.Date.context_today(self)
         since = today - relativedelta(days=90)
         used = dict(
-            self.env["prepaid.ledger.entry"]
-            .sudo()
-            ._read_group(
+            self.env["prepaid.ledger.entry"]._read_group(
                 [("service_id", "in", self.ids), ("bucket", "=", "used"), ("date", ">", since), ("date", "<=", today)],
                 ["service_id"],
                 ["quantity:sum"],
@@ -114,10 +112,11 @@ class PrepaidAlertMixin(models.AbstractModel):
         rearmed = watched.filtered(lambda c: c.low_balance_alerted and not c.is_low_balance)
         with service_scope():
             if rearmed:
-                rearmed.sudo().write({"low_balance_alerted": False})
+                rearmed.write({"low_balance_alerted": False})
             if crossing:
-                crossing.sudo().write({"low_balance_alerted": True})
+                crossing.write({"low_balance_alerted": True})
         if crossing:
+            # sudo: whoever consumed the card, its account manager gets the to-do and the customer the mail
             crossing.sudo()._send_alert(
                 "prepaid_services.mail_template_prepaid_low_balance", self.env._("Prepaid balance running low")
             )
@@ -126,6 +125,7 @@ class PrepaidAlertMixin(models.AbstractModel):
     def _cron_check_expiry_alerts(self):
         """Daily: warn once per expiry date about top-ups expiring within each card's warning days."""
         today = fields.Date.context_today(self)
+        # sudo: the scheduled action warns about every company's cards
         cards = self.sudo().search(
             [("expiry_warning_days", ">", 0), ("closed", "=", False), ("next_expiry_date", ">=", today)]
         )
@@ -192,6 +192,7 @@ class PrepaidAlertMixin(models.AbstractModel):
         """
         if not self:
             return
+        # sudo (cards, activities): the to-do goes to each card's responsible, whoever runs the action
         cards = self.sudo()
         existing = {
             activity.res_id: activity
@@ -218,6 +219,7 @@ class PrepaidAlertMixin(models.AbstractModel):
         """Mark done the to-dos about a problem these cards no longer have."""
         if not self:
             return
+        # sudo: the to-dos are the cards' responsibles', marked done whoever runs the action
         activities = (
             self.env["mail.activity"]
             .sudo()

@@ -21,6 +21,7 @@ class PrepaidClosingMixin(models.AbstractModel):
         """
         self.ensure_one()
         today = fields.Date.context_today(self)
+        # sudo: the close rights are decided on every open lot of the card, whatever the user may read
         Entry = self.env["prepaid.ledger.entry"].sudo()
         lots = Entry.search(
             Entry._get_open_inflow_domain(self),

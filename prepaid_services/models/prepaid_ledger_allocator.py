@@ -296,7 +296,7 @@ class PrepaidLedgerAllocator:
         """Write applications, remaining quantities and card balances in batch."""
         Entry = self.env["prepaid.ledger.entry"]
         if self.app_vals:
-            self.applications = self.env["prepaid.ledger.application"].sudo().create(self.app_vals)
+            self.applications = self.env["prepaid.ledger.application"].create(self.app_vals)  # self.env is sudo
         value_by_outflow = defaultdict(lambda: [0.0, 0.0])
         for vals in self.app_vals:
             totals = value_by_outflow[vals["outflow_id"]]

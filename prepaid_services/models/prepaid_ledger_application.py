@@ -63,6 +63,7 @@ class PrepaidLedgerApplication(models.Model):
         A card whose entry cannot be posted (no income account) is skipped with an activity; the others post.
         """
         up_to = up_to or fields.Date.context_today(self) - relativedelta(days=1)
+        # sudo (applications, cards): the scheduled action recognises every company's consumption
         Application = self.env["prepaid.ledger.application"].sudo()
         applications = Application.search(
             [*self._get_awaiting_recognition_domain(), ("date", "<=", up_to)], order="service_id, date, id"
@@ -100,7 +101,7 @@ class PrepaidLedgerApplication(models.Model):
     @api.model
     def _post_daily_recognition(self, applications):
         """Post the daily summary entries of these applications: one per card and day."""
-        Application = self.env["prepaid.ledger.application"].sudo()
+        Application = self.env["prepaid.ledger.application"]
         groups = defaultdict(lambda: defaultdict(float))
         apps_by_key = defaultdict(list)
         for app in applications:

@@ -206,7 +206,7 @@ class PrepaidLedgerEntry(models.Model):
         posting_info = []
         create_vals = []
         cards_by_id = {card.id: card for card in cards}
-        targets = self.sudo().browse([info.apply_to for info in options if info.expire_remaining])
+        targets = self.browse([info.apply_to for info in options if info.expire_remaining])
         remaining_by_id = {target.id: target.remaining_quantity for target in targets}
         for vals, info in zip(vals_list, options, strict=True):
             vals = dict(vals)
@@ -226,6 +226,7 @@ class PrepaidLedgerEntry(models.Model):
         # the card's write access was checked above; entries are never created by users directly
         entries = self.sudo().create(create_vals)
 
+        # sudo: the allocator writes lots, applications and balances, which no user may write
         allocator = PrepaidLedgerAllocator(self.sudo().env, cards.sudo())
         for entry, info in zip(entries, posting_info, strict=True):
             allocator.apply(entry, info)
@@ -486,10 +487,9 @@ class PrepaidLedgerEntry(models.Model):
 
     @api.model
     def _get_expirable_inflows(self, cards=None, today=None, limit=None):
-        """Open top-ups past their validity, of these cards (None: of every card), first to lapse first."""
-        return self.sudo().search(
-            self._get_expirable_domain(cards, today), order="service_id, valid_until, id", limit=limit
-        )
+        """Open top-ups past their validity, of these cards (None: of every card the caller reads), first to lapse
+        first."""
+        return self.search(self._get_expirable_domain(cards, today), order="service_id, valid_until, id", limit=limit)
 
     @api.model
     def _prepare_expiry_vals(self, inflows, date=None, name=None, quantities=None):
@@ -540,7 +540,7 @@ class PrepaidLedgerEntry(models.Model):
                     value=format_amount(self.env, -entry.value, entry.company_currency_id),
                 )
             )
-        self.env["prepaid.service"].browse(list(bodies)).sudo()._message_log_batch(
+        self.env["prepaid.service"].browse(list(bodies))._message_log_batch(
             {card_id: Markup("<br/>").join(lines) for card_id, lines in bodies.items()}
         )
         return entries
@@ -553,6 +553,7 @@ class PrepaidLedgerEntry(models.Model):
         for its responsible; the other cards and companies expire.
         """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        # sudo (cards, lots): the scheduled action expires every company's cards
         cards = self.env["prepaid.service"].sudo().with_context(active_test=False)
         Entry = self.sudo()
         today = fields.Date.context_today(self)

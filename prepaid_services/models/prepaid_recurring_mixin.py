@@ -40,6 +40,7 @@ class PrepaidRecurringMixin(models.AbstractModel):
         """
         self.ensure_one()
         if periods is None:
+            # sudo: what is due depends on every period's invoice, which the caller may not read
             periods = self.env["prepaid.service.period"].sudo().search([("service_id", "=", self.id)])
         if any(period.sale_line_id and period.invoice_id.state != "posted" for period in periods):
             # a card sold on an order starts with its order's invoice: nothing is due before it is posted,

@@ -356,7 +356,7 @@ class PrepaidService(models.Model):
         for vals in vals_list:
             # the number comes from the sequence only, whatever a client sends
             company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-            vals["name"] = sequence.with_company(company).sudo().next_by_code("prepaid.service")
+            vals["name"] = sequence.with_company(company).next_by_code("prepaid.service")
             if not vals["name"]:
                 raise UserError(
                     self.env._(
@@ -465,6 +465,7 @@ class PrepaidService(models.Model):
         plan, _other = self.env["account.analytic.plan"]._get_all_plans()
         if not plan:
             return
+        # sudo: whoever opens a card gets its analytic account, without analytic accounting rights
         accounts = (
             self.env["account.analytic.account"]
             .sudo()
@@ -639,7 +640,7 @@ class PrepaidService(models.Model):
                     )
                 )
         invoices, _held = self.env["prepaid.service.period"]._invoice_due_periods(
-            self.sudo(), fields.Date.context_today(self), confirmed=True
+            self, fields.Date.context_today(self), confirmed=True
         )
         if not invoices:
             raise UserError(

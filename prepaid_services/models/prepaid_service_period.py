@@ -52,8 +52,9 @@ class PrepaidServicePeriod(models.Model):
         made by hand did). The period starts on the card's start date; the card's Next Period follows it, so
         the scheduled action bills the second period next and never the first.
         """
-        cards = self.env["prepaid.service"].sudo().browse([vals["service_id"] for vals in vals_list])
+        cards = self.env["prepaid.service"].browse([vals["service_id"] for vals in vals_list])
         with service_scope():
+            # sudo: periods are written by the module only (users only read them)
             periods = (
                 clean_env(self.env)["prepaid.service.period"]
                 .sudo()
@@ -150,6 +151,7 @@ class PrepaidServicePeriod(models.Model):
         activity; a catch-up of many periods waits for a manager (see _invoice_due_periods).
         """
         today = today or fields.Date.context_today(self)
+        # sudo: the scheduled action bills every company's cards
         cards = self.env["prepaid.service"].sudo().search([("accrual", "=", "periodic"), ("closed", "=", False)])
 
         def step(batch):
@@ -185,7 +187,7 @@ class PrepaidServicePeriod(models.Model):
         More than PERIODIC_CATCH_UP_LIMIT periods due at once is held back unless confirmed: the card's
         responsible gets an activity and a manager confirms with Invoice Due Periods.
         """
-        Period = self.sudo()
+        Period = self.sudo()  # sudo: periods are written by the module only (users only read them)
         # the screen's context must not reach the invoices (language and companies stay); sudo: the scheduler
         # or a prepaid manager bills the period whatever their accounting rights
         Move = clean_env(self.env)["account.move"].sudo()
@@ -232,6 +234,7 @@ class PrepaidServicePeriod(models.Model):
 
         # overage not billed yet: consumption still unsettled, less what invoices not posted yet carry
         overage_ids = [card.id for card in due if card.overdraw_policy == "invoice"]
+        # sudo: the scheduler bills every company's cards (a manager's cards were checked by the caller)
         pending = (
             dict(
                 self.env["prepaid.ledger.entry"]
@@ -300,6 +303,7 @@ class PrepaidServicePeriod(models.Model):
     @api.model
     def _recognise_straight_line(self, cards, today):
         """Straight-line cards: recognise each period's value at its end, or a slice per ended month."""
+        # sudo (lots, periods, slices below): a scheduled action's step, over every company's cards
         Entry = self.env["prepaid.ledger.entry"].sudo()
         periods = (
             self.env["prepaid.service.period"]
@@ -377,6 +381,8 @@ class PrepaidServicePeriod(models.Model):
     @api.model
     def _close_ended_periods(self, cards, today):
         """Carry-over cap: what is left of an ended period beyond the cap expires now."""
+        # sudo (periods, lots below): a scheduled action's step, over every company's cards; periods are closed
+        # by the module only
         periods = (
             self.env["prepaid.service.period"]
             .sudo()

@@ -81,6 +81,7 @@ class ResCompany(models.Model):
         account of the right type whose name says what it is. Only what the chart lacks is created, numbered
         after the chart's accounts of the same kind (not 999xxx).
         """
+        # sudo (accounts, journal, company): set up with the chart, whoever loads it (install, a new company)
         Account = self.env["account.account"].sudo()
         ChartTemplate = self.env["account.chart.template"].sudo()
         for company in self:
@@ -209,4 +210,4 @@ class ResCompany(models.Model):
     @api.model
     def _prepaid_setup_all_companies(self):
         """Install hook: companies that already have a chart get their prepaid accounts now."""
-        self.sudo().search([("chart_template", "!=", False)])._prepaid_setup_accounting()
+        self.sudo().search([("chart_template", "!=", False)])._prepaid_setup_accounting()  # sudo: every company

@@ -25,6 +25,8 @@ class SaleOrder(models.Model):
     def _create_invoices(self, grouped=False, final=False, date=None):
         moves = super()._create_invoices(grouped=grouped, final=final, date=date)
         # the first period of a periodic card sold here is this invoice's, whatever runs the scheduled action
+        # sudo: a salesman invoices the order without billing rights (as Odoo does); periods are written by the
+        # module only
         lines = moves.sudo().invoice_line_ids.filtered(lambda line: line.prepaid_period_id.sale_line_id)
         with service_scope():
             for line in lines:

@@ -77,7 +77,8 @@ class SaleOrderLine(models.Model):
             return
         for line in new_lines:
             line.product_id.product_tmpl_id._ensure_prepaid_periodic_terms(line.order_id.name)
-        # the screen's context (default_* of the order form) must not reach the cards
+        # the screen's context (default_* of the order form) must not reach the cards; sudo: the card takes its
+        # pricing from the product, which only a prepaid manager may set by hand
         cards = (
             clean_env(self.env)["prepaid.service"]
             .sudo()
@@ -127,6 +128,7 @@ class SaleOrderLine(models.Model):
     def _get_prepaid_opening_period(self):
         """The first period of the periodic card this line opened, while no live invoice bills it."""
         self.ensure_one()
+        # sudo: the salesman may not read the period's invoice (made by the scheduler for the card's responsible)
         return self.prepaid_service_id.sudo().period_ids.filtered(
             lambda period: (
                 period.sale_line_id == self and (not period.invoice_id or period.invoice_id.state == "cancel")

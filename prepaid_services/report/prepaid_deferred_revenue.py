@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import float_compare, format_date, formatLang
 
@@ -56,6 +57,8 @@ class PrepaidDeferredRevenueCheck(models.TransientModel):
         "balances": {card: {field: (stored, ledger)}} for cards whose stored balances differ from a full
         recomputation of their ledger}}. The differences of "cards" and "lines" add up to "difference".
         """
+        # sudo (cards, lots, journal items): the check reads all of the companies' (the caller's own, checked by
+        # action_check_deferred_revenue), whatever the manager's accounting rights
         Card = self.env["prepaid.service"].sudo()
         Line = self.env["account.move.line"].sudo()
         cards = Card.with_context(active_test=False).search([("company_id", "in", companies.ids)])
@@ -179,7 +182,7 @@ class PrepaidDeferredRevenueCheck(models.TransientModel):
         journal items whoever runs it: created as superuser, owned by the user who ran it.
         """
         values_by_company = self._get_check_values(companies)
-        check = self.sudo().create(
+        check = self.sudo().create(  # sudo: only the server writes a check (users read their own)
             {
                 "ties": all(self._values_tie(company, values) for company, values in values_by_company.items()),
                 "line_ids": [
@@ -411,6 +414,13 @@ class PrepaidDeferredRevenueReport(models.AbstractModel):
     _description = "Prepaid Deferred Revenue Report"
 
     @api.model
+    def _ensure_own_company(self, company):
+        """The figures below are read as superuser: only of a company the caller works in (the wizard's company is
+        client input, and a settings manager reads every company's name and accounts)."""
+        if not self.env.su and company not in self.env.companies:
+            raise AccessError(self.env._("You can only report on the companies you work in."))
+
+    @api.model
     def _get_rollforward(self, date_from, date_to, company=None):
         """Contract liability rollforward (IFRS 15.116) from the ledger, with the deferred revenue account beside it.
 
@@ -419,6 +429,9 @@ class PrepaidDeferredRevenueReport(models.AbstractModel):
         revenue account at the same dates.
         """
         company = company or self.env.company
+        self._ensure_own_company(company)
+        # sudo: the totals of one of the caller's companies (checked above), whatever lots and journal items of it
+        # the manager may read
         Entry = self.env["prepaid.ledger.entry"].sudo()
         base = [("company_id", "=", company.id)]
         opening = Entry._read_group([*base, ("date", "<", date_from)], [], ["value:sum"])[0][0]
@@ -455,7 +468,9 @@ class PrepaidDeferredRevenueReport(models.AbstractModel):
     def _get_deferred_ageing(self, as_of, company=None):
         """Open top-ups by time left before expiry: expired, 0-30, 31-90, 91-365, later, never (value, quantity)."""
         company = company or self.env.company
+        self._ensure_own_company(company)
         buckets = {key: {"value": 0.0, "count": 0} for key in ("expired", "0-30", "31-90", "91-365", "later", "never")}
+        # sudo: the totals of one of the caller's companies (checked above)
         inflows = (
             self.env["prepaid.ledger.entry"]
             .sudo()

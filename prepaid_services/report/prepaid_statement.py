@@ -36,6 +36,8 @@ class ReportPrepaidStatement(models.AbstractModel):
 
         Batched: three queries for any number of cards and entries.
         """
+        cards.check_access("read")
+        # sudo: the statement names journal entries and timesheets its reader may not open (cards checked above)
         Entry = self.env["prepaid.ledger.entry"].sudo()
         opening = {
             card: (quantity, amount)
@@ -80,9 +82,7 @@ class ReportPrepaidStatement(models.AbstractModel):
         )
         consumed = {
             inflow.id: (quantity, amount)
-            for inflow, quantity, amount in self.env["prepaid.ledger.application"]
-            .sudo()
-            ._read_group(
+            for inflow, quantity, amount in self.env["prepaid.ledger.application"]._read_group(
                 [("inflow_id", "in", inflows.ids), ("date", "<=", date_to)],
                 ["inflow_id"],
                 ["quantity:sum", "amount:sum"],

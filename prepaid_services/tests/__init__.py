@@ -25,6 +25,7 @@ from . import (
     test_security_card_rpc,
     test_security_customers_rpc,
     test_security_ledger_rpc,
+    test_security_sudo_rpc,
     test_service_jobs,
     test_setup_accounting,
     test_statement,

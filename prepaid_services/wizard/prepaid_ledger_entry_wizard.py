@@ -72,13 +72,9 @@ class PrepaidLedgerEntryWizard(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("prepaid_services.group_prepaid_manager"):
             raise UserError(self.env._("Only prepaid services managers can create ledger entries."))
-        # sudo: a manager corrects the card whatever their accounting rights; the posting checks the card
-        entry = (
-            self.env["prepaid.ledger.entry"]
-            .sudo()
-            ._post_entries(
-                [self._prepare_entry_vals()], [PostingOptions(counterpart_account=self.counterpart_account_id.id)]
-            )
+        # the posting service checks the manager's write access to the card
+        entry = self.env["prepaid.ledger.entry"]._post_entries(
+            [self._prepare_entry_vals()], [PostingOptions(counterpart_account=self.counterpart_account_id.id)]
         )
         self.service_id.message_post(
             body=self.env._(

@@ -74,6 +74,7 @@ class PrepaidLedgerApplication(models.Model):
         app_ids_by_card = defaultdict(list)
         for app in applications:
             app_ids_by_card[app.service_id.id].append(app.id)
+        # sudo: the scheduled action recognises every company's cards
         cards = self.env["prepaid.service"].sudo().browse(list(app_ids_by_card))
 
         def step(batch):

@@ -7,6 +7,7 @@ from . import (
     prepaid_closing_mixin,
     prepaid_ledger_application,
     prepaid_ledger_entry,
+    prepaid_pricing_mixin,
     prepaid_recurring_mixin,
     prepaid_service,
     prepaid_service_job,

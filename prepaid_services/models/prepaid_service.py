@@ -13,30 +13,6 @@ _logger = logging.getLogger(__name__)
 # Written only by the module's own code (posting service, alerts): never by a client, whatever it sends
 SERVICE_ONLY_FIELDS = BALANCE_FIELDS | {"low_balance_alerted", "expiry_alerted_date"}
 
-# What a card charges for work and for time: one right, the prepaid manager's (as its rate rules)
-PRICING_FIELDS = frozenset(
-    {
-        "hourly_rate",
-        "overdraw_policy",
-        "billable_only",
-        "rate_ids",
-        "overage_band_ids",
-        "validity_interval",
-        "validity_unit",
-        "period_allowance",
-        "period_price",
-        "period_product_id",
-        "recurrence_interval",
-        "recurrence_unit",
-        "period_end_behaviour",
-        "carry_over_cap_type",
-        "carry_over_cap",
-        "carry_over_periods",
-        "termination_refund",
-        "recognition_method",
-    }
-)
-
 
 class PrepaidService(models.Model):
     """A customer's prepaid account: what was bought in advance and is still owed."""
@@ -49,6 +25,7 @@ class PrepaidService(models.Model):
         "prepaid.recurring.mixin",
         "prepaid.alert.mixin",
         "prepaid.closing.mixin",
+        "prepaid.pricing.mixin",
     ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
@@ -348,7 +325,7 @@ class PrepaidService(models.Model):
             # Close button only, whatever the client's vals or context defaults say
             service_only = SERVICE_ONLY_FIELDS | {"closed"}
             vals_list = [{k: v for k, v in vals.items() if k not in service_only} for vals in vals_list]
-            blocked = service_only if self._may_set_pricing() else service_only | PRICING_FIELDS
+            blocked = service_only if self._may_set_pricing() else service_only | self._get_pricing_fields()
             # context defaults are client input too; removing keys takes a whole new context
             context = {k: v for k, v in self.env.context.items() if k.removeprefix("default_") not in blocked}
             cards = self.with_context(context)  # pylint: disable=context-overridden
@@ -413,44 +390,6 @@ class PrepaidService(models.Model):
                 )
             )
         self._ensure_pricing_rights(vals)
-
-    def _may_set_pricing(self):
-        return self.env.su or in_service_scope() or self.env.user.has_group("prepaid_services.group_prepaid_manager")
-
-    def _ensure_pricing_rights(self, vals, creating=False):
-        """Pricing is one right, the prepaid manager's: rates, rate rules, overage, period price and allowance.
-
-        Checked on the server: the form only makes these fields read-only. On create, vals is the list of
-        the new cards' vals and values equal to the defaults set nothing.
-        """
-        if self._may_set_pricing():
-            return
-        if creating:
-            defaults = self.default_get(list(PRICING_FIELDS))
-            changed = {
-                f
-                for card_vals in vals
-                for f in PRICING_FIELDS & set(card_vals)
-                if (card_vals[f] or False) != (defaults.get(f) or False)
-            }
-        else:
-            changed = {f for f in PRICING_FIELDS & set(vals) if any(card._is_changed_by(f, vals[f]) for card in self)}
-        if changed:
-            raise AccessError(
-                self.env._(
-                    "Only a prepaid services manager can set the pricing of a prepaid service (%(fields)s). "
-                    "Ask a manager to change it.",
-                    fields=", ".join(sorted(self._fields[f].string for f in changed)),
-                )
-            )
-
-    def _is_changed_by(self, fname, value):
-        """Whether writing value into fname changes this card (x2many commands always do)."""
-        self.ensure_one()
-        field = self._fields[fname]
-        if field.type in ("one2many", "many2many"):
-            return bool(value)
-        return field.convert_to_record(field.convert_to_cache(value, self), self) != self[fname]
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_entries(self):

@@ -237,31 +237,29 @@ class PrepaidLedgerAllocator:
         rounding = card._get_unit_rounding()
         if float_is_zero(missing, precision_rounding=rounding):
             return
-        available = -entry.quantity - missing
-        unit = card._get_unit_label()
+        # as Odoo shows figures: "0.05 Hours", "$ 12.50", never 0.04999999999999982
+        available = card._format_balance(float_round(-entry.quantity - missing, precision_rounding=rounding))
         if entry.entry_type == "refund":
             raise UserError(
                 self.env._(
-                    "The credit note takes back %(quantity)s %(unit)s of %(card)s, but only %(available)s %(unit)s "
-                    "of that top-up remain unused. Refund at most %(available)s %(unit)s.",
+                    "The credit note takes back %(quantity)s of %(card)s, but only %(available)s of that top-up "
+                    "remain unused. Refund at most %(available)s.",
                     card=card.display_name,
-                    quantity=-entry.quantity,
+                    quantity=card._format_balance(-entry.quantity),
                     available=available,
-                    unit=unit,
                 )
             )
         if only is not None or card.overdraw_policy == "block" or entry.entry_type != "usage":
             raise UserError(
                 self.env._(
-                    "The prepaid service %(card)s of %(partner)s cannot cover %(quantity)s %(unit)s: "
-                    "only %(available)s %(unit)s are available, %(missing)s %(unit)s are missing. "
+                    "The prepaid service %(card)s of %(partner)s cannot cover %(quantity)s: "
+                    "only %(available)s are available, %(missing)s are missing. "
                     "Top up the card or reduce the consumption.",
                     card=card.display_name,
                     partner=card.partner_id.display_name,
-                    quantity=-entry.quantity,
+                    quantity=card._format_balance(-entry.quantity),
                     available=available,
-                    missing=missing,
-                    unit=unit,
+                    missing=card._format_balance(missing),
                 )
             )
         self.pending[entry] = missing

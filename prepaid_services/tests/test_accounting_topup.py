@@ -128,7 +128,7 @@ class TestAccountingTopup(PrepaidSaleCommon):
         # Odoo's assertRaises rolls back to a savepoint, as the request's transaction would
         with self.assertRaises(UserError) as error:
             credit_note.action_post()
-        self.assertRegex(str(error.exception), r"takes back 4\.0 Hours .* only 2\.0 Hours of that top-up remain")
+        self.assertRegex(str(error.exception), r"takes back 4\.00 Hours .* only 2\.00 Hours of that top-up remain")
         self.assertEqual(credit_note.state, "draft")
         self.assertFalse(card.entry_ids.filtered(lambda e: e.entry_type == "refund"))
         self.assertBalancesMatchLedger(card)

@@ -129,7 +129,7 @@ class TestConcurrentConsumption(BaseCase):
         # Odoo retries a request that failed to serialise: the retry sees the first consumption
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            with self.assertRaisesRegex(UserError, r"only 1\.0 Hours are available, 3\.0 Hours are missing"):
+            with self.assertRaisesRegex(UserError, r"only 1\.00 Hours are available, 3\.00 Hours are missing"):
                 env["prepaid.ledger.entry"]._post_entries(self._usage_vals())
             card = env["prepaid.service"].browse(self.card_id)
             self.assertEqual(card.quantity_outstanding, 1.0)

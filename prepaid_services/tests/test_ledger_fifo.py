@@ -76,7 +76,7 @@ class TestLedgerFifo(PrepaidCommon):
         entries_before = card.entry_count
         moves_before = self.env["account.move"].search_count([("prepaid_service_id", "=", card.id)])
 
-        with self.assertRaisesRegex(UserError, r"only 5\.0 Hours are available, 2\.0 Hours are missing"):
+        with self.assertRaisesRegex(UserError, r"only 5\.00 Hours are available, 2\.00 Hours are missing"):
             self._use(card, 7, date(2026, 1, 5))
 
         card.invalidate_recordset()

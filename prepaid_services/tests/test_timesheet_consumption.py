@@ -190,7 +190,7 @@ class TestTimesheetConsumption(PrepaidTimesheetCommon):
             self._log(3.0)
 
         self.assertIn(card.name, str(error.exception))
-        self.assertIn("2.0 Hours are missing", str(error.exception))
+        self.assertIn("2.00 Hours are missing", str(error.exception))
         self.assertEqual(self.env["account.analytic.line"].search_count([("project_id", "=", self.project.id)]), count)
         self.assertEqual(card.quantity_outstanding, 1.0)
 
@@ -362,3 +362,20 @@ class TestConsumptionAnalysis(PrepaidTimesheetCommon):
             sorted((p, e.name, q) for p, e, _m, q in groups),
             [(self.project, "Tech One", -2.0), (self.project, "Tech Two", -1.5)],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestConsumptionMessages(PrepaidTimesheetCommon):
+    """A refusal says the figures as Odoo shows them: units with their precision, never a float's tail."""
+
+    def test_refused_timesheet_says_what_is_left_formatted(self):
+        card = self._create_card()
+        self._credit(card, 0.3, 30.0, date(2026, 1, 1))
+        self._assign(card)
+        self._log(0.1, on_date="2026-01-10")
+        self._log(0.15, on_date="2026-01-11")  # 0.3 - 0.1 - 0.15 is 0.04999999999999999 in floats
+        with self.assertRaises(UserError) as refused:
+            self._log(0.1, on_date="2026-01-12")
+        message = str(refused.exception)
+        self.assertIn("cannot cover 0.10 Hours: only 0.05 Hours are available, 0.05 Hours are missing", message)
+        self.assertNotIn("0.0499", message)

@@ -80,7 +80,7 @@ class PrepaidLedgerEntryWizard(models.TransientModel):
             body=self.env._(
                 "Ledger entry: %(direction)s of %(quantity)s, reason: %(reason)s",
                 direction=dict(self._fields["direction"]._description_selection(self.env))[self.direction],
-                quantity=abs(entry.quantity),
+                quantity=entry.service_id._format_balance(abs(entry.quantity)),
                 reason=self.reason,
             )
         )

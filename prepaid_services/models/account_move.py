@@ -42,6 +42,10 @@ class AccountMove(models.Model):
     prepaid_entry_ids = fields.One2many(
         "prepaid.ledger.entry", "move_id", string="Prepaid Ledger Entries", readonly=True
     )
+    prepaid_credit_available = fields.Boolean(
+        compute="_compute_prepaid_credit_available",
+        help="The customer has an open prepaid money balance in this invoice's company and currency.",
+    )
     prepaid_generated = fields.Boolean(
         string="Posted by Prepaid Services",
         readonly=True,
@@ -426,6 +430,32 @@ class AccountMove(models.Model):
             rest -= part
         split.append((accounts[-1], currency.round(rest)))
         return split
+
+    @api.depends("move_type", "state", "commercial_partner_id", "company_id", "currency_id")
+    def _compute_prepaid_credit_available(self):
+        """Apply Prepaid Credit shows only where it can do something: one read for all the draft invoices."""
+        drafts = self.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "draft" and m.commercial_partner_id
+        )
+        (self - drafts).prepaid_credit_available = False
+        if not drafts:
+            return
+        groups = self.env["prepaid.service"]._read_group(
+            [
+                ("commercial_partner_id", "in", drafts.commercial_partner_id.ids),
+                ("service_type", "=", "amount"),
+                ("closed", "=", False),
+                ("amount_outstanding", ">", 0),
+            ],
+            ["commercial_partner_id", "company_id", "currency_id"],
+        )
+        open_balances = {(partner.id, company.id, currency.id) for partner, company, currency in groups}
+        for move in drafts:
+            move.prepaid_credit_available = (
+                move.commercial_partner_id.id,
+                move.company_id.id,
+                move.currency_id.id,
+            ) in open_balances
 
     def _prepaid_get_available_cards(self):
         """Open money cards of the customer that can pay this invoice, in drawdown order."""

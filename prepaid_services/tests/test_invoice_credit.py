@@ -193,3 +193,26 @@ class TestInvoiceCredit(PrepaidSaleCommon):
         )
         with self.assertRaisesRegex(UserError, "Only prepaid money balances can pay invoices"):
             invoice.action_post()
+
+    def test_apply_prepaid_credit_shows_only_when_the_customer_has_a_balance(self):
+        invoice = self._invoice(102.0)
+        invoice.action_post()
+        draft_without = self._create_invoice(
+            invoice_date="2026-02-01",
+            partner_id=self.partner_b.id,
+            invoice_line_ids=[self._prepare_invoice_line(product_id=self.equipment, price_unit=50.0)],
+        )
+        card, _topup = self._sell(self.balance_product, 500.0)
+        draft_with = self._invoice(102.0)
+        self.assertEqual(
+            (
+                draft_with.prepaid_credit_available,
+                draft_without.prepaid_credit_available,
+                invoice.prepaid_credit_available,
+            ),
+            (True, False, False),
+        )
+        arch = self.env["account.move"].get_view(self.env.ref("account.view_move_form").id)["arch"]
+        self.assertIn('name="action_apply_prepaid_credit"', arch)
+        self.assertRegex(arch, r'name="action_apply_prepaid_credit"[^>]*invisible="not prepaid_credit_available"')
+        self.assertTrue(card)

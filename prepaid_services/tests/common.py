@@ -216,6 +216,40 @@ class PrepaidSaleCommon(PrepaidCommon):
         return order.order_line.prepaid_service_id, invoice
 
 
+class PrepaidPeriodicMixin:
+    """A monthly allowance product, periodic cards of it and the periodic scheduled action on a given day."""
+
+    @classmethod
+    def _create_allowance_product(cls):
+        return cls._create_product(
+            name="Monthly support allowance",
+            type="service",
+            invoice_policy="order",
+            prepaid_ok=True,
+            prepaid_service_type="quantity",
+            prepaid_accrual="periodic",
+            prepaid_uom_id=cls.uom_hour.id,
+            taxes_id=[Command.clear()],
+        )
+
+    def _periodic_card(self, **vals):
+        return self._create_card(
+            **{
+                "accrual": "periodic",
+                "date_start": date(2026, 1, 1),
+                "period_allowance": 10.0,
+                "period_price": 1000.0,
+                "period_product_id": self.allowance_product.id,
+                "product_id": self.allowance_product.id,
+                **vals,
+            }
+        )
+
+    def _run(self, day):
+        with freeze_time(day):
+            return self.env["prepaid.service.period"]._cron_periodic_invoicing(today=date.fromisoformat(day))
+
+
 class PrepaidTimesheetCommon(PrepaidSaleCommon):
     """Adds a project assigned to cards, and an employee who logs time on it."""
 

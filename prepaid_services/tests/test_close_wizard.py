@@ -1,30 +1,21 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools.misc import format_amount
 
-from .common import PrepaidHttpCommon
+from .common import PrepaidHttpCommon, PrepaidPeriodicMixin
 
 
 @tagged("post_install", "-at_install")
-class TestCloseWizard(PrepaidHttpCommon):
+class TestCloseWizard(PrepaidPeriodicMixin, PrepaidHttpCommon):
     """Closing a card with money on it is a prepaid manager's act; the Close wizard asks what becomes of it."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.today = fields.Date.today()
-        cls.allowance_product = cls._create_product(
-            name="Monthly support allowance",
-            type="service",
-            invoice_policy="order",
-            prepaid_ok=True,
-            prepaid_service_type="quantity",
-            prepaid_accrual="periodic",
-            prepaid_uom_id=cls.uom_hour.id,
-            taxes_id=[Command.clear()],
-        )
+        cls.allowance_product = cls._create_allowance_product()
 
     def _days(self, days):
         return self.today + relativedelta(days=days)

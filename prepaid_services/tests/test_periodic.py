@@ -7,43 +7,17 @@ from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
-from .common import PrepaidSaleCommon
+from .common import PrepaidPeriodicMixin, PrepaidSaleCommon
 
 
 @tagged("post_install", "-at_install")
-class TestPeriodic(PrepaidSaleCommon):
+class TestPeriodic(PrepaidPeriodicMixin, PrepaidSaleCommon):
     """Periodic cards: one invoice per period, allowance top-ups, period-end rules, overage, termination."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.allowance_product = cls._create_product(
-            name="Monthly support allowance",
-            type="service",
-            invoice_policy="order",
-            prepaid_ok=True,
-            prepaid_service_type="quantity",
-            prepaid_accrual="periodic",
-            prepaid_uom_id=cls.uom_hour.id,
-            taxes_id=[Command.clear()],
-        )
-
-    def _periodic_card(self, **vals):
-        return self._create_card(
-            **{
-                "accrual": "periodic",
-                "date_start": date(2026, 1, 1),
-                "period_allowance": 10.0,
-                "period_price": 1000.0,
-                "period_product_id": self.allowance_product.id,
-                "product_id": self.allowance_product.id,
-                **vals,
-            }
-        )
-
-    def _run(self, day):
-        with freeze_time(day):
-            return self.env["prepaid.service.period"]._cron_periodic_invoicing(today=date.fromisoformat(day))
+        cls.allowance_product = cls._create_allowance_product()
 
     def _lots(self, card):
         return card.entry_ids.filtered(lambda e: e.entry_type == "receipt").sorted("date")

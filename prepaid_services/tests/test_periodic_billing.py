@@ -2,48 +2,22 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
-from odoo.tests import freeze_time, tagged
+from odoo import fields
+from odoo.tests import tagged
 
 from ..models.utils import service_scope
-from .common import PrepaidHttpCommon
+from .common import PrepaidHttpCommon, PrepaidPeriodicMixin
 
 
 @tagged("post_install", "-at_install")
-class TestPeriodicBilledOnce(PrepaidHttpCommon):
+class TestPeriodicBilledOnce(PrepaidPeriodicMixin, PrepaidHttpCommon):
     """A period is invoiced once whatever the dates say; a long catch-up waits for a manager."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.allowance_product = cls._create_product(
-            name="Monthly support allowance",
-            type="service",
-            invoice_policy="order",
-            prepaid_ok=True,
-            prepaid_service_type="quantity",
-            prepaid_accrual="periodic",
-            prepaid_uom_id=cls.uom_hour.id,
-            taxes_id=[Command.clear()],
-        )
+        cls.allowance_product = cls._create_allowance_product()
         cls.receivable = cls.company_data["default_account_receivable"]
-
-    def _periodic_card(self, **vals):
-        return self._create_card(
-            **{
-                "accrual": "periodic",
-                "date_start": date(2026, 1, 1),
-                "period_allowance": 10.0,
-                "period_price": 1000.0,
-                "period_product_id": self.allowance_product.id,
-                "product_id": self.allowance_product.id,
-                **vals,
-            }
-        )
-
-    def _run(self, day):
-        with freeze_time(day):
-            return self.env["prepaid.service.period"]._cron_periodic_invoicing(today=date.fromisoformat(day))
 
     def _assert_period_invoice(self, invoice, amount=1000.0):
         self.assertMoveLines(

@@ -147,7 +147,7 @@ class AccountAnalyticLine(models.Model):
                 rounding = card._get_unit_rounding()
                 if float_is_zero(units, precision_rounding=rounding):
                     break
-                available = card.quantity_outstanding - planned[card]
+                available = card._get_available_balance() - planned[card]  # not top-ups awaiting payment
                 take = units
                 if not last and float_compare(units, available, precision_rounding=rounding) > 0:
                     if float_compare(available, 0.0, precision_rounding=rounding) <= 0:

@@ -7,7 +7,9 @@ from .prepaid_ledger_allocator import NO_OPTIONS, PostingOptions
 from .utils import bulk_update, clean_env, in_service_scope, service_scope
 
 # Links between documents and the ledger: set by the module's own code only
-PREPAID_MOVE_FIELDS = frozenset({"prepaid_service_id", "prepaid_entry_id", "prepaid_generated"})
+PREPAID_MOVE_FIELDS = frozenset(
+    {"prepaid_service_id", "prepaid_entry_id", "prepaid_generated", "prepaid_consumption_service_id"}
+)
 
 
 def _unzip(pairs):
@@ -46,6 +48,15 @@ class AccountMove(models.Model):
         compute="_compute_prepaid_credit_available",
         help="The customer has an open prepaid money balance in this invoice's company and currency.",
     )
+    prepaid_consumption_service_id = fields.Many2one(
+        "prepaid.service",
+        string="Consumption of",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="Consumption invoice: it bills the work this prepaid service paid for and draws the same value from "
+        "deferred revenue (prepaid.consumption.invoice).",
+    )
     prepaid_generated = fields.Boolean(
         string="Posted by Prepaid Services",
         readonly=True,
@@ -68,9 +79,11 @@ class AccountMove(models.Model):
         if not any(move.move_type in ("out_invoice", "out_refund") for move in self):
             with service_scope():  # Odoo's posting writes the state; a client's write of it is refused
                 return super()._post(soft=soft)
-        self._prepaid_ensure_cards_match()
         # a document and its ledger are posted or refused together, even for a caller that catches the error
         with self.env.cr.savepoint():
+            # the customer's cards that pay by themselves do so before the invoice posts, so it posts paid
+            self.env["prepaid.auto.settlement"]._settle_invoices(self)
+            self._prepaid_ensure_cards_match()
             with service_scope():
                 posted = super()._post(soft=soft)
             posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))._prepaid_post_topups()
@@ -106,6 +119,16 @@ class AccountMove(models.Model):
         if in_service_scope():
             return
         generated = self.filtered("prepaid_generated")
+        consumption = generated.filtered("prepaid_consumption_service_id")
+        if consumption:
+            raise UserError(
+                self.env._(
+                    "%(moves)s invoices work paid from a prepaid service: resetting, reversing, cancelling or "
+                    "deleting it would leave that work without revenue. Correct or delete the timesheet instead: "
+                    "its correcting invoice or credit note follows by itself.",
+                    moves=", ".join(consumption.mapped("display_name")),
+                )
+            )
         if generated:
             raise UserError(
                 self.env._(
@@ -494,19 +517,27 @@ class AccountMove(models.Model):
             move._prepaid_add_credit_lines(cards)
         return True
 
-    def _prepaid_add_credit_lines(self, cards):
-        """One credit line per card and tax group: taxes follow the lines they pay when tax was on the top-up."""
+    def _prepaid_add_credit_lines(self, cards, raise_if_nothing=True, balances=None):
+        """One credit line per card and tax group: taxes follow the lines they pay when tax was on the top-up.
+
+        Top-ups on the invoice are not paid with credit (credit buying itself). balances: {card: what it can
+        still pay}, shared by the invoices of one posting and updated here (default: each card's balance).
+        Returns whether lines were added.
+        """
         self.ensure_one()
         currency = self.currency_id
         paid_lines = self.invoice_line_ids.filtered(
-            lambda line: line.display_type == "product" and not line.prepaid_service_id
+            lambda line: (
+                line.display_type == "product" and not line.prepaid_service_id and not line.product_id.prepaid_ok
+            )
         )
         tax_on_topup = self.company_id.prepaid_tax_timing == "topup"
         to_pay = defaultdict(float)
         for line in paid_lines:
             to_pay[line.tax_ids if tax_on_topup else self.env["account.tax"]] += line.price_subtotal
         already = -sum(self.invoice_line_ids.filtered("prepaid_service_id").mapped("price_subtotal"))
-        available = {card: card.amount_outstanding for card in cards}
+        balances = {} if balances is None else balances
+        available = {card: balances.get(card, card._get_available_balance()) for card in cards}
         for card in cards:
             already_card = -sum(
                 self.invoice_line_ids.filtered(lambda line, card=card: line.prepaid_service_id == card).mapped(
@@ -542,9 +573,19 @@ class AccountMove(models.Model):
                 )
                 available[card] -= amount
                 base -= amount
+        balances.update(available)
         if not commands:
+            if not raise_if_nothing:
+                return False
             raise UserError(self.env._("%s is already fully paid with prepaid credit.", self.display_name))
-        self.write({"invoice_line_ids": commands})
+        # the screen's defaults (default_discount, default_tax_ids...) must not reach the credit lines
+        self.with_env(clean_env(self.env)).write({"invoice_line_ids": commands})
+        return True
+
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        self.env["prepaid.payment.hold"]._sync_invoices(self)  # top-ups usable once paid open now
+        return res
 
     def _prepaid_unpost(self):
         """Undo the ledger entries of documents reset to draft or cancelled; refuse if credit was used."""

@@ -61,6 +61,8 @@ class AccountMoveLine(models.Model):
             and self.prepaid_service_id
             and not self.product_id.prepaid_ok
             and self.account_id == self.company_id.prepaid_deferred_account_id
+            # a consumption invoice draws the value of consumption the ledger already holds
+            and not self.move_id.prepaid_consumption_service_id
         )
 
     def _compute_account_id(self):
@@ -290,7 +292,11 @@ class AccountMoveLine(models.Model):
             "name": self.name or move.name,
         }
         if entry_type == "receipt":
-            vals.update(amount=self.price_subtotal, value=-self.balance)
+            vals.update(
+                amount=self.price_subtotal,
+                value=-self.balance,
+                awaiting_payment=self.env["prepaid.payment.hold"]._awaits_payment(self),
+            )
             if self.prepaid_valid_until or self.prepaid_period_id:
                 vals["valid_until"] = self.prepaid_valid_until
             elif self.product_id.prepaid_validity_interval:

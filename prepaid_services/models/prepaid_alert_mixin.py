@@ -120,6 +120,8 @@ class PrepaidAlertMixin(models.AbstractModel):
             crossing.sudo()._send_alert(
                 "prepaid_services.mail_template_prepaid_low_balance", self.env._("Prepaid balance running low")
             )
+            # once per crossing, as the alert: cards with an automatic top-up sell their next one
+            self.env["prepaid.auto.topup"]._create_topups(crossing)
 
     @api.model
     def _cron_check_expiry_alerts(self):

@@ -81,6 +81,8 @@ class PrepaidLedgerAllocator:
             for inflow in ([only] if only is not None else self._inflows_by_card[card.id])
             if float_compare(self.remaining[inflow][0], 0.0, precision_rounding=rounding) > 0
             and (only is not None or not inflow.valid_until or inflow.valid_until >= date)
+            # a top-up usable once paid opens when its invoice is paid (its refund or expiry names it: only)
+            and (only is not None or not inflow.awaiting_payment)
         ]
         return sorted(candidates, key=lambda i: (not i.valid_until, i.valid_until or date, i.date, i.id))
 

@@ -66,7 +66,13 @@ class PrepaidLedgerApplication(models.Model):
         # sudo (applications, cards): the scheduled action recognises every company's consumption
         Application = self.env["prepaid.ledger.application"].sudo()
         applications = Application.search(
-            [*self._get_awaiting_recognition_domain(), ("date", "<=", up_to)], order="service_id, date, id"
+            [
+                *self._get_awaiting_recognition_domain(),
+                ("date", "<=", up_to),
+                # recognised by its card's consumption invoice (prepaid.consumption.invoice), never here
+                ("outflow_id.consumption_invoiced", "=", False),
+            ],
+            order="service_id, date, id",
         )
         # whatever the setting says today: consumption posted while it said "daily" still awaits its entry
         if not applications:

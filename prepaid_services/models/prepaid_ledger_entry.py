@@ -35,7 +35,16 @@ BUCKETS = [
 # Fields the posting service maintains after an entry is created: how much of an inflow is still
 # open, how much of an outflow is still unapplied, and the value the applications gave an outflow.
 SERVICE_FIELDS = frozenset(
-    {"remaining_quantity", "remaining_amount", "remaining_value", "pending_quantity", "amount", "value", "move_id"}
+    {
+        "remaining_quantity",
+        "remaining_amount",
+        "remaining_value",
+        "pending_quantity",
+        "amount",
+        "value",
+        "move_id",
+        "awaiting_payment",
+    }
 )
 
 
@@ -127,6 +136,16 @@ class PrepaidLedgerEntry(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Posted by", readonly=True, default=lambda self: self.env.user, groups="base.group_user"
     )
+    consumption_invoiced = fields.Boolean(
+        readonly=True,
+        help="Consumption recognised by a consumption invoice of its card (prepaid.consumption.invoice), not by a "
+        "recognition journal entry.",
+    )
+    awaiting_payment = fields.Boolean(
+        readonly=True,
+        help="Top-up of a card usable once paid whose invoice is not paid yet: nothing draws on it until it is "
+        "(prepaid.payment.hold).",
+    )
     outflow_application_ids = fields.One2many("prepaid.ledger.application", "outflow_id", string="Consumed Top-ups")
     inflow_application_ids = fields.One2many("prepaid.ledger.application", "inflow_id", string="Consumed by")
 
@@ -190,6 +209,8 @@ class PrepaidLedgerEntry(models.Model):
             entries = self.with_env(clean_env(self.env))._post_entries_atomic(
                 vals_list, options or [NO_OPTIONS] * len(vals_list)
             )
+        # cards that invoice their consumption after each service bill it now (prepaid.consumption.invoice)
+        self.env["prepaid.consumption.invoice"]._invoice_after_posting(entries)
         return self.browse(entries.ids)
 
     @api.model
@@ -237,6 +258,23 @@ class PrepaidLedgerEntry(models.Model):
         consumed = entries.filtered(lambda e: e.entry_type == "usage" and not e.reversed_entry_id).service_id
         cards._send_low_balance_alerts(consumed)  # allocator.write_back()'s bulk_update dropped the old balances
         return entries
+
+    def _release_held_lots(self):
+        """Open these top-ups awaiting payment (their invoice is paid): consumption that drove their cards
+        negative meanwhile is settled by them first, as by a new top-up."""
+        lots = self.filtered("awaiting_payment")
+        if not lots:
+            return
+        with service_scope(), self.env.cr.savepoint():
+            cards = lots.service_id
+            cards._lock_for_update()
+            # sudo: only the posting service writes lots and balances
+            lots = lots.sudo().with_env(clean_env(self.sudo().env))
+            lots.write({"awaiting_payment": False})
+            allocator = PrepaidLedgerAllocator(lots.env, cards.sudo())
+            allocator.settle_pending(lots)
+            allocator.write_back()
+            lots.env["account.move"]._prepaid_create_value_moves(lots, allocator, [NO_OPTIONS] * len(lots))
 
     @api.model
     def _ensure_within_balance_limit(self, card, fname, value):
@@ -325,6 +363,7 @@ class PrepaidLedgerEntry(models.Model):
 
         if reversed_entry:
             vals.update(
+                consumption_invoiced=reversed_entry.consumption_invoiced,
                 entry_type=reversed_entry.entry_type,
                 bucket=reversed_entry.bucket,
                 is_inflow=False,
@@ -339,6 +378,8 @@ class PrepaidLedgerEntry(models.Model):
         if value_only:
             vals.update(is_inflow=False, bucket="used", quantity=0.0, amount=0.0, value=0.0, pending_quantity=0.0)
             return vals
+        if entry_type == "usage" and vals.get("timesheet_id") and card.consumption_invoicing != "none":
+            vals["consumption_invoiced"] = True  # its revenue waits for the card's consumption invoice
         inflow = quantity > 0
         allowed_sign = {"receipt": 1, "usage": -1, "expiry": -1, "refund": -1}.get(entry_type)
         if allowed_sign and (1 if inflow else -1) != allowed_sign:
@@ -404,8 +445,8 @@ class PrepaidLedgerEntry(models.Model):
     def _needs_value_move(self):
         """Whether the module posts this entry's journal entry (an invoice posts its own)."""
         self.ensure_one()
-        if self.invoice_line_id:
-            return False
+        if self.invoice_line_id or self.consumption_invoiced:
+            return False  # the document (a consumption invoice) moves the value
         if self.reversed_entry_id:
             return self.reversed_entry_id._needs_value_move()
         return self.entry_type in ("usage", "expiry", "adjustment")

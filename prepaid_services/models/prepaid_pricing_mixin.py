@@ -1,9 +1,11 @@
 from odoo import models
 from odoo.exceptions import AccessError
 
+from .prepaid_automation_mixin import AUTOMATION_FIELDS
 from .utils import in_service_scope
 
-# What a card charges for work and for time: one right, the prepaid manager's (as its rate rules)
+# What a card charges for work and for time, and how it bills and collects (billing automation): one right, the
+# prepaid manager's (as its rate rules)
 PRICING_FIELDS = frozenset(
     {
         "hourly_rate",
@@ -25,7 +27,7 @@ PRICING_FIELDS = frozenset(
         "termination_refund",
         "recognition_method",
     }
-)
+) | AUTOMATION_FIELDS
 
 
 class PrepaidPricingMixin(models.AbstractModel):
@@ -65,7 +67,7 @@ class PrepaidPricingMixin(models.AbstractModel):
         if changed:
             raise AccessError(
                 self.env._(
-                    "Only a prepaid services manager can set the pricing of a prepaid service (%(fields)s). "
+                    "Only a prepaid services manager can set the pricing and billing of a prepaid service (%(fields)s). "
                     "Ask a manager to change it.",
                     fields=", ".join(sorted(self._fields[f].string for f in changed)),
                 )

@@ -1,11 +1,24 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
 from odoo.tools.misc import formatLang
 
+from .prepaid_automation_mixin import AUTO_TOPUP_MODES, CONSUMPTION_INVOICING
 from .prepaid_recurring_mixin import RECURRENCE_UNITS
+from .utils import in_service_scope
+
+# The billing automation a product gives the cards it opens: money flows, so a prepaid manager's to set
+PRODUCT_AUTOMATION_FIELDS = frozenset(
+    {
+        "prepaid_consumption_invoicing",
+        "prepaid_auto_settle",
+        "prepaid_pay_before_use",
+        "prepaid_auto_topup",
+        "prepaid_auto_topup_mode",
+    }
+)
 
 
 class ProductTemplate(models.Model):
@@ -88,6 +101,58 @@ class ProductTemplate(models.Model):
         help="Block: consumption beyond the balance is refused. Allow negative balance: the shortfall is settled "
         "first by the next top-up. Invoice the overage: the shortfall is billed on the next period's invoice.",
     )
+
+    # Billing automation of the cards a sale of this product opens (see prepaid.automation.mixin)
+    prepaid_consumption_invoicing = fields.Selection(
+        CONSUMPTION_INVOICING,
+        string="Consumption Invoices",
+        default="none",
+        help="The cards this product opens invoice the work they pay for (instead of a recognition journal "
+        "entry): after each timesheet, when its task is done, or once per period.",
+    )
+    prepaid_auto_settle = fields.Boolean(
+        string="Pay Invoices Automatically",
+        help="Money balances: the cards this product opens pay the customer's invoices by themselves when they "
+        "are posted.",
+    )
+    prepaid_pay_before_use = fields.Boolean(
+        string="Usable Once Paid", help="The credit of the cards this product opens can be used once its invoice is paid."
+    )
+    prepaid_auto_topup = fields.Boolean(
+        string="Automatic Top-up",
+        help="The cards this product opens sell one more of it when consumption takes them to their low-balance "
+        "threshold (set on the card).",
+    )
+    prepaid_auto_topup_mode = fields.Selection(AUTO_TOPUP_MODES, string="Top-up As", default="quotation")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._ensure_prepaid_automation_rights(
+                {f for f in PRODUCT_AUTOMATION_FIELDS & set(vals) if vals[f] and vals[f] != "none" and vals[f] != "quotation"}
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        changed = {
+            f for f in PRODUCT_AUTOMATION_FIELDS & set(vals) if any(template[f] != vals[f] for template in self)
+        }
+        self._ensure_prepaid_automation_rights(changed)
+        return super().write(vals)
+
+    def _ensure_prepaid_automation_rights(self, fnames):
+        """Billing automation moves money without a click: only a prepaid manager sets it, whatever the screen."""
+        if not fnames or self.env.su or in_service_scope():
+            return
+        if self.env.user.has_group("prepaid_services.group_prepaid_manager"):
+            return
+        raise AccessError(
+            self.env._(
+                "Only a prepaid services manager can set the billing automation of a prepaid product (%(fields)s). "
+                "Ask a manager to change it.",
+                fields=", ".join(sorted(self._fields[f].string for f in fnames)),
+            )
+        )
 
     @api.depends("prepaid_service_type", "prepaid_quantity", "list_price")
     def _compute_prepaid_period_allowance(self):
@@ -231,6 +296,13 @@ class ProductTemplate(models.Model):
             "validity_unit": self.prepaid_validity_unit,
             "product_id": product.id,
             "description": self.name,
+            "consumption_invoicing": self.prepaid_consumption_invoicing or "none",
+            "auto_settle": self.prepaid_auto_settle and self.prepaid_service_type == "amount",
+            "pay_before_use": self.prepaid_pay_before_use,
+            "auto_topup": self.prepaid_auto_topup,
+            "auto_topup_product_id": product.id if self.prepaid_auto_topup else False,
+            "auto_topup_quantity": quantity if self.prepaid_auto_topup and quantity > 0 else 1.0,
+            "auto_topup_mode": self.prepaid_auto_topup_mode or "quotation",
         }
         if self.prepaid_accrual != "periodic":
             return vals

@@ -2,6 +2,7 @@ from . import (
     test_accounting_dates,
     test_accounting_topup,
     test_alerts_reporting,
+    test_auto_settlement,
     test_clear_messages,
     test_close_wizard,
     test_concurrency,

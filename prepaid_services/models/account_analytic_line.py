@@ -106,12 +106,14 @@ class AccountAnalyticLine(models.Model):
             if have != want:
                 to_reverse |= entries
                 to_post.extend(wanted)
-        if to_reverse:
-            to_reverse._reverse_entries(
-                date=fields.Date.context_today(self), description=self.env._("Timesheet corrected")
-            )
-        if to_post:
-            self.env["prepaid.ledger.entry"]._post_entries(to_post)
+        # a correction (reversal and new consumption) gets one consumption invoice for the difference
+        with self.env["prepaid.consumption.invoice"]._batch():
+            if to_reverse:
+                to_reverse._reverse_entries(
+                    date=fields.Date.context_today(self), description=self.env._("Timesheet corrected")
+                )
+            if to_post:
+                self.env["prepaid.ledger.entry"]._post_entries(to_post)
 
     def _prepaid_get_consumption(self):
         """Usage vals per timesheet: which cards its work draws on, for how much."""

@@ -1,5 +1,7 @@
+import contextvars
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 
 from dateutil.relativedelta import relativedelta
 
@@ -11,6 +13,9 @@ from .prepaid_recurring_mixin import PERIODIC_MAX_PERIODS
 from .utils import bulk_update, clean_env, service_scope
 
 _logger = logging.getLogger(__name__)
+
+# Cards whose consumption invoice waits for the end of the current correction (see _batch); None outside one
+_BATCH = contextvars.ContextVar("prepaid_consumption_invoice_batch", default=None)
 
 
 class PrepaidConsumptionInvoice(models.AbstractModel):
@@ -34,11 +39,33 @@ class PrepaidConsumptionInvoice(models.AbstractModel):
     # Triggers
     # ------------------------------------------------------------------
     @api.model
+    @contextmanager
+    def _batch(self):
+        """Postings inside make one consumption invoice per card at the end: a corrected timesheet (the reversal
+        of its consumption, then the new one) gets one correcting invoice for the difference."""
+        if _BATCH.get() is not None:
+            yield
+            return
+        token = _BATCH.set(set())
+        try:
+            yield
+            card_ids = _BATCH.get()
+        finally:
+            _BATCH.reset(token)
+        if card_ids:
+            self._invoice_isolated(self.env["prepaid.service"].browse(sorted(card_ids)))
+
+    @api.model
     def _invoice_after_posting(self, entries):
         """After a posting: cards invoicing after each timesheet, or per done task, invoice what is due now."""
         cards = entries.service_id.filtered(lambda c: c.consumption_invoicing in ("timesheet", "task"))
-        if cards:
-            self._invoice_isolated(cards)
+        if not cards:
+            return
+        batch = _BATCH.get()
+        if batch is not None:
+            batch.update(cards.ids)
+            return
+        self._invoice_isolated(cards)
 
     @api.model
     def _invoice_completed_tasks(self, tasks):
@@ -106,8 +133,9 @@ class PrepaidConsumptionInvoice(models.AbstractModel):
 
     @api.model
     def _get_period_bounds(self, card, day):
-        """(start, end) of the card's consumption period that holds day: its recurrence from its start date."""
-        start = card.date_start
+        """(start, end) of the card's consumption period that holds day: a periodic card's own periods, else
+        calendar months (or the card's recurrence) from the month it started."""
+        start = card.date_start if card.accrual == "periodic" else card.date_start.replace(day=1)
         if day < start:
             return start, card._get_period_end(start)
         for _guard in range(PERIODIC_MAX_PERIODS):

@@ -252,6 +252,23 @@ class PrepaidLedgerAllocator:
                 )
             )
         if only is not None or card.overdraw_policy == "block" or entry.entry_type != "usage":
+            held = sum(
+                self.remaining[inflow][0] for inflow in self._inflows_by_card[card.id] if inflow.awaiting_payment
+            )
+            if held > 0 and entry.entry_type == "usage":
+                raise UserError(
+                    self.env._(
+                        "The prepaid service %(card)s of %(partner)s cannot cover %(quantity)s: only %(available)s "
+                        "are available, %(missing)s are missing. %(held)s more are usable once their top-up invoice "
+                        "is paid: register its payment, or reduce the consumption.",
+                        card=card.display_name,
+                        partner=card.partner_id.display_name,
+                        quantity=card._format_balance(-entry.quantity),
+                        available=available,
+                        missing=card._format_balance(missing),
+                        held=card._format_balance(held),
+                    )
+                )
             raise UserError(
                 self.env._(
                     "The prepaid service %(card)s of %(partner)s cannot cover %(quantity)s: "

@@ -16,6 +16,7 @@ from . import (
     test_ledger_integrity,
     test_ledger_properties,
     test_multicompany,
+    test_pay_before_use,
     test_periodic,
     test_periodic_billing,
     test_periodic_sale,

@@ -3,6 +3,7 @@ from . import (
     test_accounting_topup,
     test_alerts_reporting,
     test_auto_settlement,
+    test_auto_topup,
     test_clear_messages,
     test_close_wizard,
     test_concurrency,

@@ -26,6 +26,7 @@ from . import (
     test_redteam_findings,
     test_scheduled_action_isolation,
     test_scheduled_actions,
+    test_security_automation_rpc,
     test_security_card_rpc,
     test_security_customers_rpc,
     test_security_ledger_rpc,

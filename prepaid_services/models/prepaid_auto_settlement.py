@@ -35,9 +35,7 @@ class PrepaidAutoSettlement(models.AbstractModel):
         cards_by_key = self._get_settling_cards(invoices)
         balances = {}  # what each card can still pay, across the invoices of this posting
         for invoice in invoices:
-            cards = cards_by_key.get(
-                (invoice.commercial_partner_id.id, invoice.company_id.id, invoice.currency_id.id)
-            )
+            cards = cards_by_key.get((invoice.commercial_partner_id.id, invoice.company_id.id, invoice.currency_id.id))
             if not cards:
                 continue
             day = invoice.invoice_date or invoice.date

@@ -254,7 +254,10 @@ class PrepaidConsumptionInvoice(models.AbstractModel):
             if origin in by_outflow:
                 quantity = by_outflow[origin][0] + by_outflow[outflow][0]
                 amount = by_outflow[origin][1] + by_outflow[outflow][1]
-                if currency.is_zero(amount) and float_round(quantity, precision_rounding=card._get_unit_rounding()) == 0:
+                if (
+                    currency.is_zero(amount)
+                    and float_round(quantity, precision_rounding=card._get_unit_rounding()) == 0
+                ):
                     del by_outflow[origin], by_outflow[outflow]
         lines = []
         total = 0.0
@@ -262,7 +265,9 @@ class PrepaidConsumptionInvoice(models.AbstractModel):
             amount = currency.round(amount)
             if currency.is_zero(amount):
                 continue
-            lines.append(self._prepare_service_line(card, outflow, quantity, amount, fiscal_position, tax_on_consumption))
+            lines.append(
+                self._prepare_service_line(card, outflow, quantity, amount, fiscal_position, tax_on_consumption)
+            )
             total += amount
         if not lines:
             return False
@@ -397,9 +402,7 @@ class PrepaidConsumptionInvoice(models.AbstractModel):
             company = card.company_id
             deferred = company.prepaid_deferred_account_id
             moved = sum(
-                invoice.line_ids.filtered(lambda line: line.account_id == deferred and line.prepaid_service_id).mapped(
-                    "balance"
-                )
+                line.balance for line in invoice.line_ids if line.account_id == deferred and line.prepaid_service_id
             )
             difference = company.currency_id.round(sum(apps.mapped("value")) - moved)
             if company.currency_id.is_zero(difference):

@@ -6,28 +6,31 @@ from .utils import in_service_scope
 
 # What a card charges for work and for time, and how it bills and collects (billing automation): one right, the
 # prepaid manager's (as its rate rules)
-PRICING_FIELDS = frozenset(
-    {
-        "hourly_rate",
-        "overdraw_policy",
-        "billable_only",
-        "rate_ids",
-        "overage_band_ids",
-        "validity_interval",
-        "validity_unit",
-        "period_allowance",
-        "period_price",
-        "period_product_id",
-        "recurrence_interval",
-        "recurrence_unit",
-        "period_end_behaviour",
-        "carry_over_cap_type",
-        "carry_over_cap",
-        "carry_over_periods",
-        "termination_refund",
-        "recognition_method",
-    }
-) | AUTOMATION_FIELDS
+PRICING_FIELDS = (
+    frozenset(
+        {
+            "hourly_rate",
+            "overdraw_policy",
+            "billable_only",
+            "rate_ids",
+            "overage_band_ids",
+            "validity_interval",
+            "validity_unit",
+            "period_allowance",
+            "period_price",
+            "period_product_id",
+            "recurrence_interval",
+            "recurrence_unit",
+            "period_end_behaviour",
+            "carry_over_cap_type",
+            "carry_over_cap",
+            "carry_over_periods",
+            "termination_refund",
+            "recognition_method",
+        }
+    )
+    | AUTOMATION_FIELDS
+)
 
 
 class PrepaidPricingMixin(models.AbstractModel):
@@ -67,8 +70,8 @@ class PrepaidPricingMixin(models.AbstractModel):
         if changed:
             raise AccessError(
                 self.env._(
-                    "Only a prepaid services manager can set the pricing and billing of a prepaid service (%(fields)s). "
-                    "Ask a manager to change it.",
+                    "Only a prepaid services manager can set the pricing and billing of a prepaid service "
+                    "(%(fields)s). Ask a manager to change it.",
                     fields=", ".join(sorted(self._fields[f].string for f in changed)),
                 )
             )

@@ -116,7 +116,8 @@ class ProductTemplate(models.Model):
         "are posted.",
     )
     prepaid_pay_before_use = fields.Boolean(
-        string="Usable Once Paid", help="The credit of the cards this product opens can be used once its invoice is paid."
+        string="Usable Once Paid",
+        help="The credit of the cards this product opens can be used once its invoice is paid.",
     )
     prepaid_auto_topup = fields.Boolean(
         string="Automatic Top-up",
@@ -127,16 +128,16 @@ class ProductTemplate(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        defaults = self.default_get(list(PRODUCT_AUTOMATION_FIELDS))
         for vals in vals_list:
+            # values equal to the defaults (all off) turn nothing on
             self._ensure_prepaid_automation_rights(
-                {f for f in PRODUCT_AUTOMATION_FIELDS & set(vals) if vals[f] and vals[f] != "none" and vals[f] != "quotation"}
+                {f for f in PRODUCT_AUTOMATION_FIELDS & set(vals) if (vals[f] or False) != (defaults.get(f) or False)}
             )
         return super().create(vals_list)
 
     def write(self, vals):
-        changed = {
-            f for f in PRODUCT_AUTOMATION_FIELDS & set(vals) if any(template[f] != vals[f] for template in self)
-        }
+        changed = {f for f in PRODUCT_AUTOMATION_FIELDS & set(vals) if any(template[f] != vals[f] for template in self)}
         self._ensure_prepaid_automation_rights(changed)
         return super().write(vals)
 

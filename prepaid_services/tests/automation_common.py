@@ -59,7 +59,11 @@ class PrepaidAutomationCommon(PrepaidHttpCommon):
         task.invalidate_recordset()
 
     def _balance(self, account, moves=None):
-        domain = [("account_id", "=", account.id), ("parent_state", "=", "posted"), ("company_id", "=", self.company.id)]
+        domain = [
+            ("account_id", "=", account.id),
+            ("parent_state", "=", "posted"),
+            ("company_id", "=", self.company.id),
+        ]
         if moves is not None:
             domain.append(("move_id", "in", moves.ids))
         return sum(self.env["account.move.line"].search(domain).mapped("balance"))

@@ -41,9 +41,7 @@ class TestAutoSettlement(PrepaidAutomationCommon):
             lst_price=100.0,
             taxes_id=[Command.set(cls.tax_sale_a.ids)],
         )
-        cls.equipment = cls._create_product(
-            name="Router", lst_price=80.0, taxes_id=[Command.set(cls.tax_sale_a.ids)]
-        )
+        cls.equipment = cls._create_product(name="Router", lst_price=80.0, taxes_id=[Command.set(cls.tax_sale_a.ids)])
 
     def _round_order(self, price, on_date):
         """A field-service round sold at price per hour: confirming it opens the round's task."""

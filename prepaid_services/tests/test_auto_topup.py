@@ -36,7 +36,9 @@ class TestAutoTopup(PrepaidAutomationCommon):
         order = self._topup_orders(card)
         self.assertEqual(len(order), 1)
         self.assertEqual(order.state, "draft")
-        self.assertEqual((order.partner_id, order.company_id, order.user_id), (self.customer, self.company, card.user_id))
+        self.assertEqual(
+            (order.partner_id, order.company_id, order.user_id), (self.customer, self.company, card.user_id)
+        )
         self.assertEqual(order.origin, card.name)
         self.assertEqual(
             [(line.product_id, line.product_uom_qty, line.prepaid_service_id) for line in order.order_line],

@@ -128,10 +128,18 @@ class TestConsumptionInvoice(PrepaidAutomationCommon):
             correcting,
             [
                 {"account_id": self.receivable_account, "debit": 0.0, "credit": 0.0},
-                {"account_id": self.income_account, "debit": 180.0, "credit": 0.0,
-                 "analytic_distribution": self._analytic(card)},
-                {"account_id": self.income_account, "debit": 0.0, "credit": 270.0,
-                 "analytic_distribution": self._analytic(card)},
+                {
+                    "account_id": self.income_account,
+                    "debit": 180.0,
+                    "credit": 0.0,
+                    "analytic_distribution": self._analytic(card),
+                },
+                {
+                    "account_id": self.income_account,
+                    "debit": 0.0,
+                    "credit": 270.0,
+                    "analytic_distribution": self._analytic(card),
+                },
                 {"account_id": self.deferred_account, "debit": 90.0, "credit": 0.0},
             ],
         )
@@ -144,8 +152,12 @@ class TestConsumptionInvoice(PrepaidAutomationCommon):
             credit_note,
             [
                 {"account_id": self.receivable_account, "debit": 0.0, "credit": 0.0},
-                {"account_id": self.income_account, "debit": 270.0, "credit": 0.0,
-                 "analytic_distribution": self._analytic(card)},
+                {
+                    "account_id": self.income_account,
+                    "debit": 270.0,
+                    "credit": 0.0,
+                    "analytic_distribution": self._analytic(card),
+                },
                 {"account_id": self.deferred_account, "debit": 0.0, "credit": 270.0},
             ],
         )
@@ -182,8 +194,12 @@ class TestConsumptionInvoice(PrepaidAutomationCommon):
             settled,
             [
                 {"account_id": self.receivable_account, "debit": 0.0, "credit": 0.0},
-                {"account_id": self.income_account, "debit": 0.0, "credit": 200.0,
-                 "analytic_distribution": self._analytic(card)},
+                {
+                    "account_id": self.income_account,
+                    "debit": 0.0,
+                    "credit": 200.0,
+                    "analytic_distribution": self._analytic(card),
+                },
                 {"account_id": self.deferred_account, "debit": 200.0, "credit": 0.0},
             ],
         )

@@ -19,9 +19,7 @@ class TestPayBeforeUse(PrepaidAutomationCommon):
         """Register Payment on the invoice: the wizard as the user fills it in."""
         with freeze_time(on_date):
             wizard = Form(
-                self.env["account.payment.register"].with_context(
-                    active_model="account.move", active_ids=invoice.ids
-                )
+                self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids)
             )
             if amount is not None:
                 wizard.amount = amount
@@ -141,7 +139,12 @@ class TestPayBeforeUse(PrepaidAutomationCommon):
         self.assertEqual(card.quantity_awaiting_payment, 0.0, "usable at once, paid or not")
         for role in ("salesman", "billing", "technician"):
             self.assertRpcRefused(role, "prepaid.service", "write", [card.id], {"pay_before_use": True})
-        self.assertRpcRefused("salesman", "product.template", "write", [self.balance_product.product_tmpl_id.id],
-                              {"prepaid_pay_before_use": True})
+        self.assertRpcRefused(
+            "salesman",
+            "product.template",
+            "write",
+            [self.balance_product.product_tmpl_id.id],
+            {"prepaid_pay_before_use": True},
+        )
         self.rpc("prepaid_manager", "prepaid.service", "write", [card.id], {"pay_before_use": True})
         self.assertTrue(card.pay_before_use)

@@ -63,7 +63,10 @@ class TestAutomationSecurityRpc(PrepaidAutomationCommon):
         created = self.env["prepaid.service"].browse(created)
         self.assertEqual((created.auto_settle, created.consumption_invoicing), (False, "none"), "defaults are ignored")
         self.assertRpcRefused(
-            "salesman", "product.template", "create", [{"name": "Credit", "prepaid_ok": True, "prepaid_auto_settle": True}]
+            "salesman",
+            "product.template",
+            "create",
+            [{"name": "Credit", "prepaid_ok": True, "prepaid_auto_settle": True}],
         )
         card.invalidate_recordset()
         self.assertEqual(

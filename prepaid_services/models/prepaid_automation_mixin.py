@@ -91,7 +91,9 @@ class PrepaidAutomationMixin(models.AbstractModel):
         "they are.",
     )
 
-    consumption_invoice_count = fields.Integer(compute="_compute_consumption_invoice_count")
+    consumption_invoice_count = fields.Integer(
+        compute="_compute_consumption_invoice_count", groups="account.group_account_invoice"
+    )
 
     def _compute_consumption_invoice_count(self):
         counts = dict(

@@ -90,12 +90,8 @@ class PrepaidConsumptionInvoice(models.AbstractModel):
         """Daily: invoice the consumption due by each card's rhythm (ended periods, done tasks, and anything a
         trigger could not invoice), card by card in savepoints."""
         # sudo: the scheduled action invoices every company's cards
-        cards = (
-            self.env["prepaid.service"]
-            .sudo()
-            .search([("consumption_invoicing", "!=", "none")])
-            .filtered(lambda c: c in self._get_pending_applications(c).service_id)
-        )
+        cards = self.env["prepaid.service"].sudo().search([("consumption_invoicing", "!=", "none")])
+        cards = self._get_pending_applications(cards).service_id
         invoices = self._invoice_isolated(cards, today=today)
         _logger.info("Prepaid consumption invoices: %s invoices for %s cards", len(invoices), len(cards))
         return invoices
@@ -206,10 +202,16 @@ class PrepaidConsumptionInvoice(models.AbstractModel):
         # invoices; sudo: the technician who logs the time or closes the task needs no invoicing rights
         Move = clean_env(self.env)["account.move"].sudo()
         with service_scope():
-            invoices = Move.browse()
-            for card, _apps, vals in plans:
+            # one create per company, in the order of the plans
+            by_company = defaultdict(list)
+            for index, (card, _apps, vals) in enumerate(plans):
                 if vals:
-                    invoices |= Move.with_company(card.company_id).create(vals)
+                    by_company[card.company_id].append((index, vals))
+            created = {}
+            for company, items in by_company.items():
+                moves = Move.with_company(company).create([vals for _index, vals in items])
+                created.update(zip((index for index, _vals in items), moves, strict=True))
+            invoices = Move.browse([created[index].id for index in sorted(created)])
             invoices.action_post()
         self._link_applications(plans, invoices)
         self._post_value_differences(plans, invoices)

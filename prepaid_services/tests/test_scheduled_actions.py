@@ -35,5 +35,6 @@ class TestScheduledActions(PrepaidCommon):
                 "_cron_post_daily_recognition": "prepaid.ledger.application",
                 "_cron_check_expiry_alerts": "prepaid.service",
                 "_cron_periodic_invoicing": "prepaid.service.period",
+                "_cron_invoice_consumption": "prepaid.consumption.invoice",
             },
         )

@@ -139,6 +139,12 @@ class AccountMove(models.Model):
                 )
             )
 
+    @api.depends("prepaid_generated")
+    def _compute_show_reset_to_draft_button(self):
+        super()._compute_show_reset_to_draft_button()
+        # the ledger's own documents change only through the ledger: no button that can only refuse
+        self.filtered("prepaid_generated").show_reset_to_draft_button = False
+
     def button_draft(self):
         self._prepaid_refuse_if_generated()  # early, before Odoo drops the analytic lines; write() unposts the ledger
         return super().button_draft()

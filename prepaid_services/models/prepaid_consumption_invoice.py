@@ -344,6 +344,8 @@ class PrepaidConsumptionInvoice(models.AbstractModel):
             vals["product_id"] = product.id
             if uom and product.uom_id and uom._has_common_reference(product.uom_id):
                 vals["product_uom_id"] = uom.id
+        elif uom:
+            vals["product_uom_id"] = uom.id
         return vals
 
     @api.model

@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 from .utils import bulk_update, in_service_scope
 
@@ -122,7 +123,7 @@ class PrepaidLedgerApplication(models.Model):
                 amount=total,
                 debit_account=deferred,
                 credit_account=next(iter(by_account)),
-                ref=self.env._("%(card)s - Usage of %(day)s", card=card.name, day=day),
+                ref=self.env._("%(card)s - Usage of %(day)s", card=card.name, day=format_date(self.env, day)),
                 date=day,
             )
             if len(by_account) > 1:

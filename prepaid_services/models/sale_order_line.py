@@ -64,12 +64,15 @@ class SaleOrderLine(models.Model):
             if card.closed:
                 raise UserError(self.env._("The prepaid service %s is closed: it cannot be topped up.", card.name))
             if card.service_type != line.product_id.prepaid_service_type:
+                types = dict(card._fields["service_type"]._description_selection(self.env))
                 raise UserError(
                     self.env._(
-                        "The product %(product)s credits a %(type)s card; %(card)s is not one.",
+                        "The product %(product)s credits a prepaid service of type %(type)s; %(card)s is of type "
+                        "%(card_type)s. Choose a card of type %(type)s, or leave it empty to open a new one.",
                         product=line.product_id.display_name,
-                        type=line.product_id.prepaid_service_type,
+                        type=types[line.product_id.prepaid_service_type],
                         card=card.display_name,
+                        card_type=types[card.service_type],
                     )
                 )
             line.product_id._ensure_prepaid_uom_convertible(card)

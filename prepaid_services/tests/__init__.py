@@ -5,6 +5,7 @@ from . import (
     test_clear_messages,
     test_close_wizard,
     test_concurrency,
+    test_demo_story,
     test_document_lifecycle,
     test_expiry,
     test_expiry_wizard,

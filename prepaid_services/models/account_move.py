@@ -46,12 +46,67 @@ class AccountMove(models.Model):
         compute="_compute_prepaid_credit_available",
         help="The customer has an open prepaid money balance in this invoice's company and currency.",
     )
+    prepaid_service_count = fields.Integer(
+        string="Prepaid Services Count",
+        compute="_compute_prepaid_service_count",
+        groups="prepaid_services.group_prepaid_user",
+    )
+    prepaid_topup_summary = fields.Char(
+        string="Prepaid Credit",
+        compute="_compute_prepaid_topup_summary",
+        groups="prepaid_services.group_prepaid_user",
+        help="What this document does to prepaid services: the cards it tops up, pays with, or gives back to.",
+    )
     prepaid_generated = fields.Boolean(
         string="Posted by Prepaid Services",
         readonly=True,
         copy=False,
         help="Recognition, breakage or adjustment entry posted from the prepaid ledger: only the ledger changes it.",
     )
+
+    @api.depends("line_ids.prepaid_service_id")
+    def _compute_prepaid_service_count(self):
+        for move in self:
+            move.prepaid_service_count = len(move.line_ids.prepaid_service_id)
+
+    @api.depends(
+        "move_type",
+        "invoice_line_ids.prepaid_service_id",
+        "invoice_line_ids.product_id",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.price_subtotal",
+        "invoice_line_ids.prepaid_quantity",
+    )
+    def _compute_prepaid_topup_summary(self):
+        Card = self.env["prepaid.service"]
+        for move in self:
+            descriptions = []
+            if move.move_type in ("out_invoice", "out_refund"):
+                refund = move.move_type == "out_refund"
+                effects = defaultdict(float)  # (kind, card) -> figure
+                for line in move.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+                    if line.product_id.prepaid_ok:
+                        kind = "take_back" if refund else ("topup" if line.prepaid_service_id else "open")
+                        try:
+                            figure = line._prepaid_get_entry_quantity("receipt")
+                        except UserError:
+                            continue  # a unit the card cannot count: posting refuses it and says why
+                        effects[kind, line.prepaid_service_id or line._prepaid_get_new_card()] += figure
+                    elif line.prepaid_service_id:
+                        effects["give_back" if refund else "pay", line.prepaid_service_id] += line.price_subtotal
+                descriptions = [card._describe_credit(kind, figure) for (kind, card), figure in effects.items()]
+            move.prepaid_topup_summary = Card._join_descriptions(descriptions)
+
+    def action_view_prepaid_services(self):
+        """Smart button: the prepaid services this document tops up, pays with or moves."""
+        self.ensure_one()
+        cards = self.line_ids.prepaid_service_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("prepaid_services.action_prepaid_service")
+        action["domain"] = [("id", "in", cards.ids)]
+        action["context"] = {"create": False}
+        if len(cards) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=cards.id)
+        return action
 
     def write(self, vals):
         if "state" in vals and not in_service_scope():

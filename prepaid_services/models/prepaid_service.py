@@ -26,6 +26,7 @@ class PrepaidService(models.Model):
         "prepaid.alert.mixin",
         "prepaid.closing.mixin",
         "prepaid.pricing.mixin",
+        "prepaid.document.mixin",
     ]
     _order = "date_start desc, id desc"
     _check_company_auto = True

@@ -120,6 +120,34 @@ class SaleOrderLine(models.Model):
             ]
         )
 
+    def _prepaid_get_credited_quantity(self):
+        """What this line credits its card with, in the card's unit (its currency for a money balance)."""
+        self.ensure_one()
+        product = self.product_id
+        if (self.prepaid_service_id.service_type or product.prepaid_service_type) == "amount":
+            return self.price_subtotal
+        card = self.prepaid_service_id
+        if (
+            card
+            and card.uom_id
+            and product._get_prepaid_uom()
+            and not product._get_prepaid_uom()._has_common_reference(card.uom_id)
+        ):
+            card = None  # confirming refuses it and says why; meanwhile, the product's own unit
+        return product._get_prepaid_quantity(self.product_uom_qty, self.product_uom_id, card=card or None)
+
+    def _prepaid_get_new_card(self):
+        """The card confirming this line would open, unsaved: its unit or currency, for what the order says."""
+        self.ensure_one()
+        product = self.product_id
+        return self.env["prepaid.service"].new(
+            {
+                "service_type": product.prepaid_service_type,
+                "uom_id": product._get_prepaid_uom().id,
+                "currency_id": self.order_id.currency_id.id,
+            }
+        )
+
     def _get_prepaid_product_quantity(self, quantity=None):
         """quantity (default: the quantity ordered) in the product's own unit."""
         self.ensure_one()

@@ -7,6 +7,7 @@ from . import (
     test_concurrency,
     test_demo_story,
     test_document_lifecycle,
+    test_document_links,
     test_expiry,
     test_expiry_wizard,
     test_formatted_messages,

@@ -104,7 +104,6 @@ class PrepaidCreditWizardLine(models.TransientModel):
 
     wizard_id = fields.Many2one("prepaid.credit.wizard", required=True, ondelete="cascade")
     service_id = fields.Many2one("prepaid.service", string="Prepaid Service", readonly=True)
-    description = fields.Char(related="service_id.description")
     next_expiry_date = fields.Date(related="service_id.next_expiry_date", string="Next Expiry")
     currency_id = fields.Many2one(related="wizard_id.currency_id")
     available = fields.Monetary(readonly=True, help="What this card can still pay on the invoice.")

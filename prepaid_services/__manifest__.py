@@ -17,6 +17,7 @@
         "wizard/prepaid_ledger_entry_wizard_views.xml",
         "wizard/prepaid_expiry_wizard_views.xml",
         "wizard/prepaid_close_wizard_views.xml",
+        "wizard/prepaid_credit_wizard_views.xml",
         "report/prepaid_statement_templates.xml",
         "report/prepaid_deferred_revenue_views.xml",
         "wizard/prepaid_statement_wizard_views.xml",

@@ -5,6 +5,7 @@ from . import (
     account_move_line,
     prepaid_alert_mixin,
     prepaid_closing_mixin,
+    prepaid_document_mixin,
     prepaid_ledger_application,
     prepaid_ledger_entry,
     prepaid_pricing_mixin,

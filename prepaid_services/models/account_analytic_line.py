@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, float_is_zero
-from odoo.tools.misc import format_duration
+from odoo.tools.misc import format_date, format_duration
 
 # Editing these on a timesheet corrects its consumption; nothing else re-links past work.
 PREPAID_TRIGGER_FIELDS = frozenset(
@@ -241,17 +241,27 @@ class AccountAnalyticLine(models.Model):
         in_period = cards.filtered(lambda c: c.date_start <= self.date and (not c.date_end or self.date <= c.date_end))
         if not in_period:
             card = cards[0]
-            raise UserError(
-                self.env._(
+            figures = {
+                "card": card.display_name,
+                "project": self.project_id.display_name,
+                "start": format_date(self.env, card.date_start),
+                "end": format_date(self.env, card.date_end),
+                "date": format_date(self.env, self.date),
+            }
+            if card.date_end:
+                message = self.env._(
                     "The prepaid service %(card)s that pays for %(project)s runs from %(start)s to %(end)s; "
                     "this timesheet is dated %(date)s. Extend the card, assign another one, or close it.",
-                    card=card.display_name,
-                    project=self.project_id.display_name,
-                    start=card.date_start,
-                    end=card.date_end or "-",
-                    date=self.date,
+                    **figures,
                 )
-            )
+            else:
+                message = self.env._(
+                    "The prepaid service %(card)s that pays for %(project)s starts on %(start)s; this timesheet "
+                    "is dated %(date)s. Correct the timesheet's date or the card's start date, or assign another "
+                    "card.",
+                    **figures,
+                )
+            raise UserError(message)
         if self.timesheet_invoice_type == "non_billable":
             in_period = in_period.filtered(lambda c: not c.billable_only)
         return in_period._sorted_for_drawdown(self.date)

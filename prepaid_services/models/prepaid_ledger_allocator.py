@@ -166,9 +166,9 @@ class PrepaidLedgerAllocator:
                 self.env._(
                     "%(entry)s consumed %(total)s of %(card)s that can still be given back; %(part)s cannot be.",
                     entry=original.display_name,
-                    total=total,
+                    total=card._format_balance(total),
                     card=card.display_name,
-                    part=rest,
+                    part=card._format_balance(float_round(rest - total, precision_rounding=rounding)),
                 )
             )
         inflows = sorted(out, key=lambda i: i.id)

@@ -386,7 +386,9 @@ class PrepaidLedgerEntry(models.Model):
                 )
             raise UserError(
                 env._(
-                    "A %(type)s on %(card)s must consume a positive quantity.", type=entry_type, card=card.display_name
+                    "A %(type)s entry of %(card)s must consume a positive quantity.",
+                    type=dict(self._fields["entry_type"]._description_selection(env))[entry_type],
+                    card=card.display_name,
                 )
             )
         vals["is_inflow"] = inflow

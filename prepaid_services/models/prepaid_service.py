@@ -30,6 +30,7 @@ class PrepaidService(models.Model):
         "prepaid.alert.mixin",
         "prepaid.closing.mixin",
         "prepaid.pricing.mixin",
+        "prepaid.document.mixin",
     ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
@@ -208,9 +209,9 @@ class PrepaidService(models.Model):
     )
 
     job_ids = fields.One2many("prepaid.service.job", "service_id", string="Assigned Jobs")
-    job_count = fields.Integer(string="Number of Assigned Jobs", compute="_compute_job_count")
+    job_count = fields.Integer(string="Assigned Jobs Count", compute="_compute_job_count")
     entry_ids = fields.One2many("prepaid.ledger.entry", "service_id", string="Ledger Entries")
-    entry_count = fields.Integer(compute="_compute_entry_count", string="Number of Ledger Entries")
+    entry_count = fields.Integer(compute="_compute_entry_count", string="Ledger Entries Count")
 
     # Balances: written only by prepaid.ledger.entry._post_entries()
     quantity_received = fields.Float(digits="Product Unit", readonly=True, copy=False)

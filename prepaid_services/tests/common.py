@@ -95,6 +95,15 @@ class PrepaidCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _apply_credit(cls, invoice, amount=None):
+        """Apply Prepaid Credit through its wizard: the amount it proposes, or the amount given."""
+        action = invoice.action_apply_prepaid_credit()
+        wizard = invoice.env[action["res_model"]].browse(action["res_id"])
+        if amount is not None:
+            wizard.amount = amount
+        return wizard.action_confirm()
+
+    @classmethod
     def _close_card(cls, card, disposal=None):
         """Close a card through the wizard its Close button opens; disposal: what to do with the open balance."""
         action = card.action_close()
@@ -361,6 +370,14 @@ class PrepaidHttpCommon(PrepaidTimesheetCommon, HttpCase):
             data = payload["error"].get("data", {})
             raise RpcError(data.get("name", ""), data.get("message", payload["error"].get("message", "")))
         return payload.get("result")
+
+    def rpc_apply_credit(self, role, move_id, amount=None):
+        """Apply Prepaid Credit as the role does: the button opens the wizard, the amount is typed, Apply."""
+        action = self.rpc(role, "account.move", "action_apply_prepaid_credit", [move_id])
+        if amount is not None:
+            self.rpc(role, action["res_model"], "write", [action["res_id"]], {"amount": amount})
+        self.rpc(role, action["res_model"], "action_confirm", [action["res_id"]])
+        return action
 
     def assertRpcRefused(self, role, model, method, *args, context=None, **kwargs):
         """The call is refused with an access or user error; returns the error."""

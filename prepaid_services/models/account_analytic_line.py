@@ -36,7 +36,7 @@ class AccountAnalyticLine(models.Model):
         # a timesheet and its consumption are written or refused together, even for a caller that catches the error
         with self.env.cr.savepoint():
             lines = super().create(vals_list)
-            lines._prepaid_sync_consumption()
+            lines._prepaid_sync_consumption(new=True)
         return lines
 
     def write(self, vals):
@@ -74,12 +74,18 @@ class AccountAnalyticLine(models.Model):
             )
         )
 
-    def _prepaid_sync_consumption(self):
+    def _prepaid_sync_consumption(self, new=False):
         """Bring the ledger in line with the timesheets: reverse what changed, post what is due.
 
         An analytic line born of a journal item (move_line_id) is never work, whatever project a screen's
-        defaults gave it: it does not consume a card.
+        defaults gave it: it does not consume a card. new: the timesheets were just created (no ledger yet).
         """
+        if new:
+            # nothing to compare with: post what they consume (the common path, kept free of reads)
+            to_post = [vals for wanted in self._prepaid_get_consumption().values() for vals in wanted]
+            if to_post:
+                self.env["prepaid.ledger.entry"]._post_entries(to_post)
+            return
         timesheets = self.filtered(lambda t: (t.project_id and not t.move_line_id) or t.prepaid_entry_ids)
         if not timesheets:
             return

@@ -8,6 +8,7 @@ from . import (
     test_document_lifecycle,
     test_expiry,
     test_expiry_wizard,
+    test_grouped_recognition,
     test_integrity_check,
     test_invoice_credit,
     test_ledger_fifo,

@@ -26,6 +26,9 @@ class PrepaidCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
+        # Most tests follow each consumption to its own journal entry (the setting "One journal entry per
+        # consumption"); the default, grouped recognition, is pinned in test_grouped_recognition
+        cls.company.prepaid_recognition_grouping = "entry"
         cls.currency = cls.company.currency_id
         cls.deferred_account = cls.company.prepaid_deferred_account_id
         cls.breakage_account = cls.company.prepaid_breakage_account_id

@@ -132,7 +132,10 @@ class AccountAnalyticLine(models.Model):
         jobs = (
             self.env["prepaid.service.job"]
             .sudo()
-            .search([("project_id", "in", timesheets.project_id.ids), ("service_id.closed", "=", False)])
+            .search_fetch(
+                [("project_id", "in", timesheets.project_id.ids), ("service_id.closed", "=", False)],
+                ["service_id", "project_id", "date_start", "date_end"],
+            )
         )
         if not jobs:
             return result

@@ -7,6 +7,10 @@ from .prepaid_ledger_allocator import NO_OPTIONS, PostingOptions
 from .utils import bulk_update, clean_env, in_service_scope, service_scope
 
 # Links between documents and the ledger: set by the module's own code only
+# Line pairs of one batch journal entry (expiry run, timesheet import): Odoo creates and posts a journal entry of a
+# few hundred lines at a steady cost per line, beyond that at a growing one (measured by `make bench`)
+MAX_CARDS_PER_BATCH_ENTRY = 100
+
 PREPAID_MOVE_FIELDS = frozenset({"prepaid_service_id", "prepaid_entry_id", "prepaid_generated"})
 
 
@@ -325,6 +329,8 @@ class AccountMove(models.Model):
             kind = "expiry" if entry.entry_type == "expiry" else "usage" if entry.entry_type == "usage" else None
             if kind and not entry.reversed_entry_id and len(specs) > 1:
                 key = (kind, vals["company_id"], vals["journal_id"], vals["date"])
+                if key in grouped and len(move_entries[grouped[key]]) >= MAX_CARDS_PER_BATCH_ENTRY:
+                    del grouped[key]  # full: the next line pairs open the next journal entry of the day
                 if key in grouped:
                     index = grouped[key]
                     _merge_move_lines(move_vals_list[index]["line_ids"], vals["line_ids"], line_index[index])

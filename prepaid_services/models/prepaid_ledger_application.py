@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
+from .account_move import MAX_CARDS_PER_BATCH_ENTRY
 from .utils import bulk_update, in_service_scope
 
 _logger = logging.getLogger(__name__)
@@ -120,20 +121,35 @@ class PrepaidLedgerApplication(models.Model):
         Application = self.env["prepaid.ledger.application"]
         Move = self.env["account.move"]
         values = defaultdict(float)  # (company, day, card, income account) -> value
-        apps_by_day = defaultdict(list)  # (company, day) -> application ids
+        app_keys = []
+        days, incomes = {}, {}  # what a card's many applications share, read once
         for app in applications:
             outflow = app.outflow_id
             entry = outflow.reversed_entry_id or outflow
             card = app.service_id
-            day = card._get_accounting_date(app.date)
-            income = card._get_income_account(entry.product_id)
+            if (card, app.date) not in days:
+                days[card, app.date] = card._get_accounting_date(app.date)
+            day = days[card, app.date]
+            if (card, entry.product_id) not in incomes:
+                incomes[card, entry.product_id] = card._get_income_account(entry.product_id)
+            income = incomes[card, entry.product_id]
             values[card.company_id, day, card, income] += app.value
-            apps_by_day[card.company_id, day].append(app.id)
-        pairs_by_day = defaultdict(list)
+            app_keys.append((card.company_id, day, card))
+        pairs_by_day = defaultdict(list)  # (company, day, part) -> line pairs; a day of many cards takes parts
+        part_of = {}  # (company, day, card) -> part
+        cards_in_day = defaultdict(int)
         for (company, day, card, income), value in values.items():
-            pairs_by_day[company, day].append((card, income, company.currency_id.round(value)))
+            if (company, day, card) not in part_of:
+                part_of[company, day, card] = cards_in_day[company, day] // MAX_CARDS_PER_BATCH_ENTRY
+                cards_in_day[company, day] += 1
+            pairs_by_day[company, day, part_of[company, day, card]].append(
+                (card, income, company.currency_id.round(value))
+            )
+        app_ids_by_part = defaultdict(list)
+        for app, key in zip(applications, app_keys, strict=True):
+            app_ids_by_part[(*key[:2], part_of[key])].append(app.id)
         vals_list = []
-        for (company, day), pairs in pairs_by_day.items():
+        for (company, day, _part), pairs in pairs_by_day.items():
             # a day whose consumption was all given back the same day still gets its (zero) entry, so that its
             # applications are recognised once and never wait again
             pairs = [pair for pair in pairs if not company.currency_id.is_zero(pair[2])] or pairs[:1]
@@ -167,7 +183,7 @@ class PrepaidLedgerApplication(models.Model):
         moves = Move._prepaid_create_journal_entries(vals_list)
         links = []
         for key, move in zip(pairs_by_day, moves, strict=True):
-            links.extend((app_id, move.id) for app_id in apps_by_day[key])
+            links.extend((app_id, move.id) for app_id in app_ids_by_part[key])
         bulk_update(Application, ["move_id"], links)
         move_by_app = dict(links)
         bulk_update(

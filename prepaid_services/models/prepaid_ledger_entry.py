@@ -161,11 +161,14 @@ class PrepaidLedgerEntry(models.Model):
         return super().create(vals_list)
 
     def _check_company(self, fnames=None):
-        # The product's company, read in one narrow query: the generic check reads the whole product and its
-        # template for each consumption (two wide queries a timesheet) to compare one column.
-        if fnames is not None and "product_id" in fnames and "company_id" not in fnames:
-            fnames = [fname for fname in fnames if fname != "product_id"]
+        # An entry's company is its card's (a related field): checking the card against it proves nothing. The
+        # product's company is read in one narrow query: the generic check reads the whole product and its template
+        # and evaluates a company domain for each consumption, about a third of what a timesheet costs.
+        if fnames is None or "company_id" in fnames:
+            fnames = list(self._fields)
+        if "product_id" in fnames:
             self._check_product_company()
+        fnames = [fname for fname in fnames if fname not in ("company_id", "product_id", "service_id")]
         return super()._check_company(fnames)
 
     def _check_product_company(self):

@@ -492,9 +492,9 @@ class PrepaidService(models.Model):
         )
         rows = self.env.cr.fetchall()
         records = self.browse([row[0] for row in rows])
+        # the cache holds column values as the database returns them, as the ORM's own fetch stores them
         for index, fname in enumerate(fnames, start=1):
-            field = self._fields[fname]
-            field._insert_cache(records, [field.convert_to_cache(row[index], records) for row in rows])
+            self._fields[fname]._insert_cache(records, [row[index] for row in rows])
 
     def _get_accounting_date(self, date):
         """The date a ledger entry and its journal entry share: the first open day when date is locked.

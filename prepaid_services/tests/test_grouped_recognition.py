@@ -1,9 +1,11 @@
 from datetime import date
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import freeze_time, tagged
 from odoo.tools.safe_eval import safe_eval
 
+from ..models import prepaid_ledger_application
 from .common import PrepaidHttpCommon
 
 
@@ -126,6 +128,31 @@ class TestGroupedRecognition(PrepaidHttpCommon):
             self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date(2026, 2, 3)),
             "a day is recognised once",
         )
+        self.assertDeferredRevenueTies()
+
+    def test_a_day_of_more_cards_than_one_entry_holds_is_split_card_by_card(self):
+        first, second = self._two_cards()
+        self._work(2.0, "2026-02-02")
+        self._work(3.0, "2026-02-02", project=self.project_2, task=self.task_of_2)
+        with patch.object(prepaid_ledger_application, "MAX_CARDS_PER_BATCH_ENTRY", 1):
+            moves = self.env["prepaid.ledger.application"]._cron_post_daily_recognition(up_to=date(2026, 2, 2))
+        self.assertEqual(len(moves), 2)
+        for card, value, income in ((first, 200.0, self.income_account), (second, 450.0, self.other_income)):
+            move = card.entry_ids.filtered(lambda e: e.entry_type == "usage").move_id
+            self.assertEqual(move.line_ids.prepaid_service_id, card, "a card's lines stay in one entry")
+            self.assertEqual(move.date, date(2026, 2, 2))
+            self.assertMoveLines(
+                move,
+                [
+                    {"account_id": self.deferred_account, "debit": value, "credit": 0.0},
+                    {
+                        "account_id": income,
+                        "debit": 0.0,
+                        "credit": value,
+                        "analytic_distribution": {str(card.analytic_account_id.id): 100},
+                    },
+                ],
+            )
         self.assertDeferredRevenueTies()
 
     def test_a_correction_after_the_day_was_recognised_posts_in_the_next_grouped_entry(self):

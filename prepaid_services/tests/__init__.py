@@ -38,5 +38,6 @@ from . import (
     test_topup_lots,
     test_tour,
     test_tours,
+    test_translations,
     test_user_screens,
 )

@@ -354,7 +354,13 @@ class PrepaidHttpCommon(PrepaidTimesheetCommon, HttpCase):
             self.authenticate(user.login, f"{user.login}_pwd")
             self._rpc_login = user.login
         kwargs = dict(kwargs)
-        kwargs["context"] = {"allowed_company_ids": user.company_ids.ids, **(context or {})}
+        # as the web client: the user's language and time zone, the companies it works in
+        kwargs["context"] = {
+            "lang": user.lang,
+            "tz": user.tz or "UTC",
+            "allowed_company_ids": user.company_ids.ids,
+            **(context or {}),
+        }
         response = self.url_open(
             f"/web/dataset/call_kw/{model}/{method}",
             json={

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
+from odoo.tools.misc import format_date
 
 from .prepaid_ledger_allocator import PostingOptions
 from .utils import bulk_update, clean_env, service_scope
@@ -96,8 +97,8 @@ class PrepaidServicePeriod(models.Model):
                     "name": self.env._(
                         "%(card)s: allowance %(start)s - %(end)s",
                         card=card.display_name,
-                        start=period.date_start,
-                        end=period.date_end,
+                        start=format_date(self.env, period.date_start),
+                        end=format_date(self.env, period.date_end),
                     ),
                     "quantity": 1.0,
                     "price_unit": card.period_price,
@@ -365,7 +366,7 @@ class PrepaidServicePeriod(models.Model):
                             "date": end,
                             "quantity": 0.0,
                             "product_id": lot.product_id.id,
-                            "name": self.env._("Straight-line recognition to %s", end),
+                            "name": self.env._("Straight-line recognition to %s", format_date(self.env, end)),
                         }
                     )
                     options.append(

@@ -1,1 +1,1 @@
-from . import portal, report
+from . import portal, report, rollforward

@@ -26,11 +26,23 @@ class PrepaidRollforwardWizard(models.TransientModel):
     date_to = fields.Date(
         required=True, default=lambda self: date_utils.end_of(fields.Date.context_today(self), "month")
     )
+    # computed as the user (not as superuser, the default of stored computes): the report refuses a company they
+    # do not work in; the rows are read by whoever may read the wizard (record rules)
     line_ids = fields.One2many(
-        "prepaid.rollforward.line", "wizard_id", string="Rollforward", compute="_compute_line_ids", store=True
+        "prepaid.rollforward.line",
+        "wizard_id",
+        string="Rollforward",
+        compute="_compute_line_ids",
+        store=True,
+        compute_sudo=False,
     )
     ageing_line_ids = fields.One2many(
-        "prepaid.rollforward.ageing.line", "wizard_id", string="Ageing", compute="_compute_line_ids", store=True
+        "prepaid.rollforward.ageing.line",
+        "wizard_id",
+        string="Ageing",
+        compute="_compute_line_ids",
+        store=True,
+        compute_sudo=False,
     )
     opening = fields.Monetary(compute="_compute_totals", string="Opening Balance")
     topups = fields.Monetary(compute="_compute_totals", string="Top-ups")

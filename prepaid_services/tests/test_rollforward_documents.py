@@ -4,7 +4,8 @@ from datetime import date
 
 import openpyxl
 
-from odoo.tests import Form, tagged
+from odoo import fields
+from odoo.tests import Form, HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import PrepaidTimesheetCommon
@@ -290,3 +291,27 @@ class TestRollforwardDocuments(PrepaidTimesheetCommon):
             self.env["report.prepaid_services.report_prepaid_rollforward"]._get_report_filename(month),
             f"Deferred Revenue Rollforward - {self.company.name} - February 2026",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRollforwardTour(PrepaidTimesheetCommon, HttpCase):
+    """The accountant's flow in the browser: every figure of the screen opens what stands behind it."""
+
+    def test_accountant_opens_the_journal_items_behind_a_figure_of_the_rollforward(self):
+        today = fields.Date.context_today(self.env.user)
+        card, invoice = self._sell(self.block_product, 1000.0, on_date=today)
+        self.start_tour(
+            "/odoo/action-prepaid_services.action_prepaid_rollforward_wizard",
+            "prepaid_services_rollforward_tour",
+            login=self.env.user.login,
+        )
+        wizard = self.env["prepaid.rollforward.wizard"].search([("create_uid", "=", self.env.uid)])
+        self.assertEqual(len(wizard), 1, "the first click saved the rollforward it opened from")
+        self.assertEqual(wizard.line_ids.service_id, card)
+        self.assertEqual(
+            self._opened_items(wizard, card), invoice.line_ids.filtered(lambda l: l.account_id == self.deferred_account)
+        )
+
+    def _opened_items(self, wizard, card):
+        action = wizard.action_open_figure("topups", "card", card.id)
+        return self.env[action["res_model"]].search(action["domain"])

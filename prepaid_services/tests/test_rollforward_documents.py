@@ -309,7 +309,8 @@ class TestRollforwardTour(PrepaidTimesheetCommon, HttpCase):
         self.assertEqual(len(wizard), 1, "the first click saved the rollforward it opened from")
         self.assertEqual(wizard.line_ids.service_id, card)
         self.assertEqual(
-            self._opened_items(wizard, card), invoice.line_ids.filtered(lambda l: l.account_id == self.deferred_account)
+            self._opened_items(wizard, card),
+            invoice.line_ids.filtered(lambda line: line.account_id == self.deferred_account),
         )
 
     def _opened_items(self, wizard, card):

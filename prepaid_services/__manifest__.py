@@ -20,6 +20,7 @@
         "wizard/prepaid_credit_wizard_views.xml",
         "report/prepaid_statement_templates.xml",
         "report/prepaid_deferred_revenue_views.xml",
+        "report/prepaid_rollforward_templates.xml",
         "wizard/prepaid_statement_wizard_views.xml",
         "wizard/prepaid_rollforward_wizard_views.xml",
         "views/prepaid_ledger_entry_views.xml",

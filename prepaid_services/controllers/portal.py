@@ -110,15 +110,17 @@ class PrepaidPortal(CustomerPortal):
             "date_from": date_from and fields.Date.to_string(date_from),
             "date_to": date_to and fields.Date.to_string(date_to),
         }
-        # sudo: the customer's own card (checked above); a portal user cannot render a report itself
-        Report = request.env["ir.actions.report"].sudo()
+        # sudo: the customer's own card (checked above); a portal user cannot render a report itself. On the paper
+        # of the card's company, as the back office prints it for a user of that company.
+        Report = request.env["ir.actions.report"].sudo().with_company(card.company_id)
         report_ref = "prepaid_services.action_report_prepaid_statement"
         content, report_type = Report._render_qweb_pdf(report_ref, card.ids, data=data)
         content_type = "application/pdf" if report_type == "pdf" else "text/html"
-        filename = f"Statement - {card.name}.{report_type}"
+        # the name the back office gives the same statement
+        name = request.env["report.prepaid_services.report_prepaid_statement"]._get_report_filename(card, data)
         headers = [
             ("Content-Type", content_type),
             ("Content-Length", len(content)),
-            ("Content-Disposition", http.content_disposition(filename)),
+            ("Content-Disposition", http.content_disposition(f"{name}.{report_type}")),
         ]
         return request.make_response(content, headers=headers)

@@ -10,6 +10,7 @@ from . import (
     prepaid_automation_mixin,
     prepaid_closing_mixin,
     prepaid_consumption_invoice,
+    prepaid_document_mixin,
     prepaid_ledger_application,
     prepaid_ledger_entry,
     prepaid_payment_hold,

@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, float_is_zero
-from odoo.tools.misc import format_duration
+from odoo.tools.misc import format_date, format_duration
 
 # Editing these on a timesheet corrects its consumption; nothing else re-links past work.
 PREPAID_TRIGGER_FIELDS = frozenset(
@@ -36,7 +36,7 @@ class AccountAnalyticLine(models.Model):
         # a timesheet and its consumption are written or refused together, even for a caller that catches the error
         with self.env.cr.savepoint():
             lines = super().create(vals_list)
-            lines._prepaid_sync_consumption()
+            lines._prepaid_sync_consumption(new=True)
         return lines
 
     def write(self, vals):
@@ -74,12 +74,18 @@ class AccountAnalyticLine(models.Model):
             )
         )
 
-    def _prepaid_sync_consumption(self):
+    def _prepaid_sync_consumption(self, new=False):
         """Bring the ledger in line with the timesheets: reverse what changed, post what is due.
 
         An analytic line born of a journal item (move_line_id) is never work, whatever project a screen's
-        defaults gave it: it does not consume a card.
+        defaults gave it: it does not consume a card. new: the timesheets were just created (no ledger yet).
         """
+        if new:
+            # nothing to compare with: post what they consume (the common path, kept free of reads)
+            to_post = [vals for wanted in self._prepaid_get_consumption().values() for vals in wanted]
+            if to_post:
+                self.env["prepaid.ledger.entry"]._post_entries(to_post)
+            return
         timesheets = self.filtered(lambda t: (t.project_id and not t.move_line_id) or t.prepaid_entry_ids)
         if not timesheets:
             return
@@ -128,7 +134,10 @@ class AccountAnalyticLine(models.Model):
         jobs = (
             self.env["prepaid.service.job"]
             .sudo()
-            .search([("project_id", "in", timesheets.project_id.ids), ("service_id.closed", "=", False)])
+            .search_fetch(
+                [("project_id", "in", timesheets.project_id.ids), ("service_id.closed", "=", False)],
+                ["service_id", "project_id", "date_start", "date_end"],
+            )
         )
         if not jobs:
             return result
@@ -234,17 +243,27 @@ class AccountAnalyticLine(models.Model):
         in_period = cards.filtered(lambda c: c.date_start <= self.date and (not c.date_end or self.date <= c.date_end))
         if not in_period:
             card = cards[0]
-            raise UserError(
-                self.env._(
+            figures = {
+                "card": card.display_name,
+                "project": self.project_id.display_name,
+                "start": format_date(self.env, card.date_start),
+                "end": format_date(self.env, card.date_end),
+                "date": format_date(self.env, self.date),
+            }
+            if card.date_end:
+                message = self.env._(
                     "The prepaid service %(card)s that pays for %(project)s runs from %(start)s to %(end)s; "
                     "this timesheet is dated %(date)s. Extend the card, assign another one, or close it.",
-                    card=card.display_name,
-                    project=self.project_id.display_name,
-                    start=card.date_start,
-                    end=card.date_end or "-",
-                    date=self.date,
+                    **figures,
                 )
-            )
+            else:
+                message = self.env._(
+                    "The prepaid service %(card)s that pays for %(project)s starts on %(start)s; this timesheet "
+                    "is dated %(date)s. Correct the timesheet's date or the card's start date, or assign another "
+                    "card.",
+                    **figures,
+                )
+            raise UserError(message)
         if self.timesheet_invoice_type == "non_billable":
             in_period = in_period.filtered(lambda c: not c.billable_only)
         return in_period._sorted_for_drawdown(self.date)

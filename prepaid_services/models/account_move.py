@@ -7,6 +7,10 @@ from .prepaid_ledger_allocator import NO_OPTIONS, PostingOptions
 from .utils import bulk_update, clean_env, in_service_scope, service_scope
 
 # Links between documents and the ledger: set by the module's own code only
+# Line pairs of one batch journal entry (expiry run, timesheet import): Odoo creates and posts a journal entry of a
+# few hundred lines at a steady cost per line, beyond that at a growing one (measured by `make bench`)
+MAX_CARDS_PER_BATCH_ENTRY = 100
+
 PREPAID_MOVE_FIELDS = frozenset(
     {"prepaid_service_id", "prepaid_entry_id", "prepaid_generated", "prepaid_consumption_service_id"}
 )
@@ -57,12 +61,67 @@ class AccountMove(models.Model):
         help="Consumption invoice: it bills the work this prepaid service paid for and draws the same value from "
         "deferred revenue (prepaid.consumption.invoice).",
     )
+    prepaid_service_count = fields.Integer(
+        string="Prepaid Services Count",
+        compute="_compute_prepaid_service_count",
+        groups="prepaid_services.group_prepaid_user",
+    )
+    prepaid_topup_summary = fields.Char(
+        string="Prepaid Credit",
+        compute="_compute_prepaid_topup_summary",
+        groups="prepaid_services.group_prepaid_user",
+        help="What this document does to prepaid services: the cards it tops up, pays with, or gives back to.",
+    )
     prepaid_generated = fields.Boolean(
         string="Posted by Prepaid Services",
         readonly=True,
         copy=False,
         help="Recognition, breakage or adjustment entry posted from the prepaid ledger: only the ledger changes it.",
     )
+
+    @api.depends("line_ids.prepaid_service_id")
+    def _compute_prepaid_service_count(self):
+        for move in self:
+            move.prepaid_service_count = len(move.line_ids.prepaid_service_id)
+
+    @api.depends(
+        "move_type",
+        "invoice_line_ids.prepaid_service_id",
+        "invoice_line_ids.product_id",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.price_subtotal",
+        "invoice_line_ids.prepaid_quantity",
+    )
+    def _compute_prepaid_topup_summary(self):
+        Card = self.env["prepaid.service"]
+        for move in self:
+            descriptions = []
+            if move.move_type in ("out_invoice", "out_refund"):
+                refund = move.move_type == "out_refund"
+                effects = defaultdict(float)  # (kind, card) -> figure
+                for line in move.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+                    if line.product_id.prepaid_ok:
+                        kind = "take_back" if refund else ("topup" if line.prepaid_service_id else "open")
+                        try:
+                            figure = line._prepaid_get_entry_quantity("receipt")
+                        except UserError:
+                            continue  # a unit the card cannot count: posting refuses it and says why
+                        effects[kind, line.prepaid_service_id or line._prepaid_get_new_card()] += figure
+                    elif line.prepaid_service_id:
+                        effects["give_back" if refund else "pay", line.prepaid_service_id] += line.price_subtotal
+                descriptions = [card._describe_credit(kind, figure) for (kind, card), figure in effects.items()]
+            move.prepaid_topup_summary = Card._join_descriptions(descriptions)
+
+    def action_view_prepaid_services(self):
+        """Smart button: the prepaid services this document tops up, pays with or moves."""
+        self.ensure_one()
+        cards = self.line_ids.prepaid_service_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("prepaid_services.action_prepaid_service")
+        action["domain"] = [("id", "in", cards.ids)]
+        action["context"] = {"create": False}
+        if len(cards) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=cards.id)
+        return action
 
     def write(self, vals):
         if "state" in vals and not in_service_scope():
@@ -354,6 +413,8 @@ class AccountMove(models.Model):
             kind = "expiry" if entry.entry_type == "expiry" else "usage" if entry.entry_type == "usage" else None
             if kind and not entry.reversed_entry_id and len(specs) > 1:
                 key = (kind, vals["company_id"], vals["journal_id"], vals["date"])
+                if key in grouped and len(move_entries[grouped[key]]) >= MAX_CARDS_PER_BATCH_ENTRY:
+                    del grouped[key]  # full: the next line pairs open the next journal entry of the day
                 if key in grouped:
                     index = grouped[key]
                     _merge_move_lines(move_vals_list[index]["line_ids"], vals["line_ids"], line_index[index])
@@ -504,63 +565,101 @@ class AccountMove(models.Model):
         return cards._sorted_for_drawdown(day)
 
     def action_apply_prepaid_credit(self):
-        """Pay this draft invoice with the customer's prepaid money balance, as far as it goes."""
-        for move in self:
-            if move.move_type != "out_invoice" or move.state != "draft":
-                raise UserError(self.env._("Prepaid credit can only be applied to draft customer invoices."))
-            if not move.company_id.prepaid_deferred_account_id:
-                raise UserError(self.env._("Set the deferred revenue account in Settings > Prepaid Services first."))
-            cards = move._prepaid_get_available_cards()
-            if not cards:
-                raise UserError(
-                    self.env._(
-                        "%(partner)s has no open prepaid money balance in %(currency)s to pay %(move)s with.",
-                        partner=move.commercial_partner_id.display_name,
-                        currency=move.currency_id.name,
-                        move=move.display_name,
-                    )
+        """Apply Prepaid Credit: the wizard that asks how much of the customer's money balance pays this invoice."""
+        self.ensure_one()
+        self._prepaid_ensure_credit_applicable()
+        wizard = self.env["prepaid.credit.wizard"].create({"move_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Apply Prepaid Credit"),
+            "res_model": "prepaid.credit.wizard",
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _prepaid_ensure_credit_applicable(self):
+        """Refuse with what to do where prepaid credit cannot pay this invoice."""
+        self.ensure_one()
+        if self.move_type != "out_invoice" or self.state != "draft":
+            raise UserError(self.env._("Prepaid credit can only be applied to draft customer invoices."))
+        if not self.company_id.prepaid_deferred_account_id:
+            raise UserError(self.env._("Set the deferred revenue account in Settings > Prepaid Services first."))
+        if not self._prepaid_get_available_cards():
+            raise UserError(
+                self.env._(
+                    "%(partner)s has no open prepaid money balance in %(currency)s to pay %(move)s with.",
+                    partner=self.commercial_partner_id.display_name,
+                    currency=self.currency_id.name,
+                    move=self.display_name,
                 )
-            move._prepaid_add_credit_lines(cards)
-        return True
+            )
+        if self.currency_id.compare_amounts(self._prepaid_get_credit_due(), 0) <= 0:
+            raise UserError(self.env._("%s is already fully paid with prepaid credit.", self.display_name))
 
-    def _prepaid_add_credit_lines(self, cards, raise_if_nothing=True, balances=None):
-        """One credit line per card and tax group: taxes follow the lines they pay when tax was on the top-up.
+    def _prepaid_get_card_credit(self, cards):
+        """{card: what it can still pay on this invoice}: its balance usable now (not top-ups awaiting payment) less
+        its credit lines already here."""
+        self.ensure_one()
+        credit = {}
+        for card in cards:
+            on_invoice = -sum(
+                self.invoice_line_ids.filtered(lambda line, card=card: line.prepaid_service_id == card).mapped(
+                    "price_subtotal"
+                )
+            )
+            credit[card] = self.currency_id.round(card._get_available_balance() - on_invoice)
+        return credit
 
-        Top-ups on the invoice are not paid with credit (credit buying itself). balances: {card: what it can
-        still pay}, shared by the invoices of one posting and updated here (default: each card's balance).
-        Returns whether lines were added.
+    def _prepaid_get_credit_bases(self):
+        """{taxes: untaxed amount prepaid credit can still pay}, per tax group of the paid lines.
+
+        Taxes follow the lines they pay when tax was charged on the top-up; otherwise the credit pays
+        the untaxed amount and the invoice charges the tax.
         """
         self.ensure_one()
-        currency = self.currency_id
+        # top-ups on the invoice are not paid with credit (credit buying itself)
         paid_lines = self.invoice_line_ids.filtered(
             lambda line: (
                 line.display_type == "product" and not line.prepaid_service_id and not line.product_id.prepaid_ok
             )
         )
         tax_on_topup = self.company_id.prepaid_tax_timing == "topup"
-        to_pay = defaultdict(float)
+        bases = defaultdict(float)
         for line in paid_lines:
-            to_pay[line.tax_ids if tax_on_topup else self.env["account.tax"]] += line.price_subtotal
+            bases[line.tax_ids if tax_on_topup else self.env["account.tax"]] += line.price_subtotal
         already = -sum(self.invoice_line_ids.filtered("prepaid_service_id").mapped("price_subtotal"))
-        balances = {} if balances is None else balances
-        available = {card: balances.get(card, card._get_available_balance()) for card in cards}
-        for card in cards:
-            already_card = -sum(
-                self.invoice_line_ids.filtered(lambda line, card=card: line.prepaid_service_id == card).mapped(
-                    "price_subtotal"
-                )
-            )
-            available[card] -= already_card
+        for taxes, base in bases.items():
+            used = min(already, base)
+            bases[taxes] = base - used
+            already -= used
+        return bases
+
+    def _prepaid_get_credit_due(self):
+        """What prepaid credit can still pay on this invoice, before taxes."""
+        self.ensure_one()
+        return self.currency_id.round(max(sum(self._prepaid_get_credit_bases().values()), 0.0))
+
+    def _prepaid_add_credit_lines(self, cards, limit=None, raise_if_nothing=True, drawn=None):
+        """One credit line per card and tax group, drawing the cards in their order, up to limit (default:
+        as far as the cards go).
+
+        drawn: {card: credit other invoices of the same posting drew}, updated here (automatic settlement posts
+        a batch at once). Returns whether lines were added.
+        """
+        self.ensure_one()
+        currency = self.currency_id
+        drawn = {} if drawn is None else drawn
+        available = {card: credit - drawn.get(card, 0.0) for card, credit in self._prepaid_get_card_credit(cards).items()}
+        left = limit
         commands = []
-        for taxes, base in to_pay.items():
-            if already:
-                used = min(already, base)
-                base -= used
-                already -= used
+        for taxes, base in self._prepaid_get_credit_bases().items():
             for card in cards:
-                if currency.compare_amounts(base, 0) <= 0:
+                if currency.compare_amounts(base, 0) <= 0 or (
+                    left is not None and currency.compare_amounts(left, 0) <= 0
+                ):
                     break
-                amount = currency.round(min(base, available[card]))
+                amount = currency.round(min(base, available[card], left if left is not None else base))
                 if currency.compare_amounts(amount, 0) <= 0:
                     continue
                 commands.append(
@@ -579,7 +678,11 @@ class AccountMove(models.Model):
                 )
                 available[card] -= amount
                 base -= amount
-        balances.update(available)
+                if left is not None:
+                    left -= amount
+        for command in commands:
+            card = self.env["prepaid.service"].browse(command[2]["prepaid_service_id"])
+            drawn[card] = drawn.get(card, 0.0) - command[2]["price_unit"]
         if not commands:
             if not raise_if_nothing:
                 return False

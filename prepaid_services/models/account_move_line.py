@@ -197,6 +197,18 @@ class AccountMoveLine(models.Model):
             self.env["account.move.line"], ["prepaid_period_id", "prepaid_quantity", "prepaid_valid_until"], rows
         )
 
+    def _prepaid_get_new_card(self):
+        """The card posting this top-up line would open, unsaved: its unit or currency, for what the invoice says."""
+        self.ensure_one()
+        product = self.product_id
+        return self.env["prepaid.service"].new(
+            {
+                "service_type": product.prepaid_service_type,
+                "uom_id": product._get_prepaid_uom().id,
+                "currency_id": self.move_id.currency_id.id,
+            }
+        )
+
     def _get_prepaid_product_quantity(self):
         """This line's quantity in its product's own unit."""
         self.ensure_one()
@@ -255,6 +267,24 @@ class AccountMoveLine(models.Model):
         if specs:
             self.env["account.move"]._prepaid_create_journal_entries(specs)
 
+    def _prepaid_get_entry_quantity(self, entry_type):
+        """What this line moves on its card, in the card's unit (its currency for a money balance), unsigned.
+
+        Without a card yet (a top-up line of a draft invoice made by hand), in the unit of the product sold.
+        """
+        self.ensure_one()
+        card = self.prepaid_service_id
+        if entry_type == "usage":
+            return -self.price_subtotal
+        if self.prepaid_quantity:
+            # already in the card's unit; the product must still credit a unit the card can count
+            if self.product_id and card:
+                self.product_id._ensure_prepaid_uom_convertible(card)
+            return self.prepaid_quantity
+        if (card.service_type or self.product_id.prepaid_service_type) == "amount":
+            return self.price_subtotal
+        return self.product_id._get_prepaid_quantity(self.quantity, self.product_uom_id, card=card or None)
+
     def _prepaid_prepare_entry_vals(self, entry_type):
         self.ensure_one()
         card = self.prepaid_service_id
@@ -268,17 +298,7 @@ class AccountMoveLine(models.Model):
                     unit=card.uom_id.name,
                 )
             )
-        if entry_type == "usage":
-            quantity = -self.price_subtotal
-        elif self.prepaid_quantity:
-            # already in the card's unit; the product must still credit a unit the card can count
-            if self.product_id:
-                self.product_id._ensure_prepaid_uom_convertible(card)
-            quantity = self.prepaid_quantity
-        elif card.service_type == "amount":
-            quantity = self.price_subtotal
-        else:
-            quantity = self.product_id._get_prepaid_quantity(self.quantity, self.product_uom_id, card=card)
+        quantity = self._prepaid_get_entry_quantity(entry_type)
         vals = {
             "service_id": card.id,
             "entry_type": entry_type,

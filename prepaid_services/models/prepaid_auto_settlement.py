@@ -33,7 +33,7 @@ class PrepaidAutoSettlement(models.AbstractModel):
         if not invoices:
             return
         cards_by_key = self._get_settling_cards(invoices)
-        balances = {}  # what each card can still pay, across the invoices of this posting
+        drawn = {}  # what each card paid on the invoices of this posting before the next
         for invoice in invoices:
             cards = cards_by_key.get((invoice.commercial_partner_id.id, invoice.company_id.id, invoice.currency_id.id))
             if not cards:
@@ -42,7 +42,7 @@ class PrepaidAutoSettlement(models.AbstractModel):
             cards = cards.filtered(lambda c, day=day: c.date_start <= day and (not c.date_end or day <= c.date_end))
             if cards:
                 invoice._prepaid_add_credit_lines(
-                    cards._sorted_for_drawdown(day), raise_if_nothing=False, balances=balances
+                    cards._sorted_for_drawdown(day), raise_if_nothing=False, drawn=drawn
                 )
 
     @api.model

@@ -26,6 +26,18 @@ class PostingOptions(NamedTuple):
 
 NO_OPTIONS = PostingOptions()
 
+# What the allocation reads of an open top-up
+LOT_FIELDS = [
+    "service_id",
+    "remaining_quantity",
+    "remaining_amount",
+    "remaining_value",
+    "valid_until",
+    "date",
+    "currency_id",
+    "company_id",
+]
+
 
 class PrepaidLedgerAllocator:
     """Applies outflows to inflows for one posting and writes the result back in batch."""
@@ -53,9 +65,9 @@ class PrepaidLedgerAllocator:
             return
         cards = self.cards.filtered(lambda c: c.id not in self._open_loaded) | card
         self._open_loaded.update(cards.ids)
-        inflows = self.env["prepaid.ledger.entry"].search(
-            self.env["prepaid.ledger.entry"]._get_open_inflow_domain(cards)
-        )
+        Entry = self.env["prepaid.ledger.entry"]
+        # one query for the lots and what the allocation reads of them
+        inflows = Entry.search_fetch(Entry._get_open_inflow_domain(cards), LOT_FIELDS)
         for inflow in inflows:
             self._register(inflow)
 
@@ -156,9 +168,9 @@ class PrepaidLedgerAllocator:
                 self.env._(
                     "%(entry)s consumed %(total)s of %(card)s that can still be given back; %(part)s cannot be.",
                     entry=original.display_name,
-                    total=total,
+                    total=card._format_balance(total),
                     card=card.display_name,
-                    part=rest,
+                    part=card._format_balance(float_round(rest - total, precision_rounding=rounding)),
                 )
             )
         inflows = sorted(out, key=lambda i: i.id)
@@ -363,6 +375,9 @@ class PrepaidLedgerAllocator:
         bulk_update(Entry, ["amount", "value", "pending_quantity"], outflow_rows)
 
         inflow_rows = []
+        # the earliest expiry of a card changes only when one of its lots opens or closes: read it only then
+        lots_changed = set()
+        new_ids = set(self._new_entry_ids)
         for inflow, (quantity, amount, value) in self.remaining.items():
             row = (
                 inflow.id,
@@ -375,23 +390,34 @@ class PrepaidLedgerAllocator:
                 for new, f in zip(row[1:], ("remaining_quantity", "remaining_amount", "remaining_value"), strict=True)
             ):
                 inflow_rows.append(row)
+            rounding = inflow.service_id._get_unit_rounding()
+            is_open = float_compare(quantity, 0.0, precision_rounding=rounding) > 0
+            was_open = float_compare(inflow.remaining_quantity, 0.0, precision_rounding=rounding) > 0
+            if inflow.id in new_ids or is_open != was_open:
+                lots_changed.add(inflow.service_id.id)
         bulk_update(Entry, ["remaining_quantity", "remaining_amount", "remaining_value"], inflow_rows)
 
         Entry.flush_model()
         touched = self.cards | self.new_entries.service_id
-        expiries = dict(
-            self.env["prepaid.ledger.entry"]._read_group(
-                self.env["prepaid.ledger.entry"]._get_open_inflow_domain(touched) & Domain("valid_until", "!=", False),
-                ["service_id"],
-                ["valid_until:min"],
+        changed_cards = touched.filtered(lambda c: c.id in lots_changed)
+        expiries = (
+            dict(
+                Entry._read_group(
+                    Entry._get_open_inflow_domain(changed_cards) & Domain("valid_until", "!=", False),
+                    ["service_id"],
+                    ["valid_until:min"],
+                )
             )
+            if changed_cards
+            else {}
         )
         card_fields = sorted(BALANCE_FIELDS - {"next_expiry_date"})
         card_rows = []
         for card in touched:
             d = deltas.get(card, {})
             row = [card.id]
-            changed = (card.next_expiry_date or None) != (expiries.get(card) or None)
+            next_expiry = (expiries.get(card) if card.id in lots_changed else card.next_expiry_date) or None
+            changed = (card.next_expiry_date or None) != next_expiry
             for fname in card_fields:
                 new = card[fname] + d.get(fname, 0.0)
                 if fname.startswith("quantity_"):
@@ -403,7 +429,7 @@ class PrepaidLedgerAllocator:
                 self.env["prepaid.ledger.entry"]._ensure_within_balance_limit(card, fname, new)
                 changed = changed or bool(float_compare(new, card[fname], precision_digits=6))
                 row.append(new)
-            row.append(expiries.get(card) or None)
+            row.append(next_expiry)
             if changed:
                 card_rows.append(tuple(row))
         bulk_update(self.env["prepaid.service"], [*card_fields, "next_expiry_date"], card_rows)

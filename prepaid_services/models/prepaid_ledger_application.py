@@ -5,7 +5,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
+from .account_move import MAX_CARDS_PER_BATCH_ENTRY
 from .utils import bulk_update, in_service_scope
 
 _logger = logging.getLogger(__name__)
@@ -43,11 +45,11 @@ class PrepaidLedgerApplication(models.Model):
         raise UserError(self.env._("Applications of prepaid ledger entries cannot be deleted."))
 
     # ------------------------------------------------------------------
-    # Grouped recognition: the daily summary of timesheet consumption
+    # Grouped recognition: one journal entry per company and day
     # ------------------------------------------------------------------
     @api.model
     def _get_awaiting_recognition_domain(self):
-        """Applications of timesheet consumption not yet in a daily summary entry."""
+        """Applications of timesheet consumption not yet in a grouped recognition entry."""
         return [
             ("move_id", "=", False),
             ("value", "!=", 0),
@@ -57,30 +59,42 @@ class PrepaidLedgerApplication(models.Model):
 
     @api.model
     def _cron_post_daily_recognition(self, up_to=None):
-        """Post one recognition entry per card and day for consumption summarised daily.
+        """Nightly: post the grouped recognition of every company's consumption up to yesterday (or up_to).
 
-        Takes whole days only (before today, or up to the given date), so a day is summarised once.
-        A card whose entry cannot be posted (no income account) is skipped with an activity; the others post.
+        Takes whole days only, so a day is recognised once. A card whose lines cannot be posted (no income
+        account) is skipped with an activity; the others post.
         """
         up_to = up_to or fields.Date.context_today(self) - relativedelta(days=1)
-        # sudo (applications, cards): the scheduled action recognises every company's consumption
+        return self._recognise_pending(up_to=up_to, isolated=True)
+
+    @api.model
+    def _recognise_pending(self, cards=None, up_to=None, isolated=False):
+        """Post the grouped recognition of the consumption awaiting it, of these cards (None: every card), dated
+        up to up_to (default today): one journal entry per company and day. Returns the journal entries.
+
+        isolated: a card that cannot be recognised is skipped with an activity (the scheduled action); else its
+        error stops the whole (a user pressing Recognise Now reads it).
+        """
+        up_to = up_to or fields.Date.context_today(self)
+        # sudo (applications, cards): recognition posts what the ledger already holds, for every company asked
         Application = self.env["prepaid.ledger.application"].sudo()
-        applications = Application.search(
-            [
-                *self._get_awaiting_recognition_domain(),
-                ("date", "<=", up_to),
-                # recognised by its card's consumption invoice (prepaid.consumption.invoice), never here
-                ("outflow_id.consumption_invoiced", "=", False),
-            ],
-            order="service_id, date, id",
-        )
-        # whatever the setting says today: consumption posted while it said "daily" still awaits its entry
+        domain = [
+            *self._get_awaiting_recognition_domain(),
+            ("date", "<=", up_to),
+            # recognised by its card's consumption invoice (prepaid.consumption.invoice), never here
+            ("outflow_id.consumption_invoiced", "=", False),
+        ]
+        if cards is not None:
+            domain.append(("service_id", "in", cards.ids))
+        # whatever the setting says today: consumption posted while it said "grouped" still awaits its entry
+        applications = Application.search(domain, order="service_id, date, id")
         if not applications:
             return self.env["account.move"]
+        if not isolated:
+            return self._post_daily_recognition(applications)
         app_ids_by_card = defaultdict(list)
         for app in applications:
             app_ids_by_card[app.service_id.id].append(app.id)
-        # sudo: the scheduled action recognises every company's cards
         cards = self.env["prepaid.service"].sudo().browse(list(app_ids_by_card))
 
         def step(batch):
@@ -90,15 +104,15 @@ class PrepaidLedgerApplication(models.Model):
 
         results, failed = cards._run_isolated(
             step,
-            self.env._("Prepaid: daily revenue recognition failed"),
+            self.env._("Prepaid: revenue recognition failed"),
             self.env._(
-                "The daily revenue recognition of this prepaid service could not be posted: its consumption stays "
+                "The grouped revenue recognition of this prepaid service could not be posted: its consumption stays "
                 "on the deferred revenue account until it is."
             ),
         )
         moves = self.env["account.move"].union(*results)
         _logger.info(
-            "Prepaid daily recognition: %s cards recognised in %s journal entries, %s cards skipped",
+            "Prepaid grouped recognition: %s cards recognised in %s journal entries, %s cards skipped",
             len(cards) - len(failed),
             len(moves),
             len(failed),
@@ -107,44 +121,74 @@ class PrepaidLedgerApplication(models.Model):
 
     @api.model
     def _post_daily_recognition(self, applications):
-        """Post the daily summary entries of these applications: one per card and day."""
+        """Post the grouped recognition of these applications: one journal entry per company and day, one line
+        pair per card and income account (the card's partner and analytic account on its lines)."""
         Application = self.env["prepaid.ledger.application"]
-        groups = defaultdict(lambda: defaultdict(float))
-        apps_by_key = defaultdict(list)
+        Move = self.env["account.move"]
+        values = defaultdict(float)  # (company, day, card, income account) -> value
+        app_keys = []
+        days, incomes = {}, {}  # what a card's many applications share, read once
         for app in applications:
             outflow = app.outflow_id
             entry = outflow.reversed_entry_id or outflow
-            key = (app.service_id, app.date)
-            income = app.service_id._get_income_account(entry.product_id)
-            groups[key][income] += app.value
-            apps_by_key[key].append(app.id)
+            card = app.service_id
+            if (card, app.date) not in days:
+                days[card, app.date] = card._get_accounting_date(app.date)
+            day = days[card, app.date]
+            if (card, entry.product_id) not in incomes:
+                incomes[card, entry.product_id] = card._get_income_account(entry.product_id)
+            income = incomes[card, entry.product_id]
+            values[card.company_id, day, card, income] += app.value
+            app_keys.append((card.company_id, day, card))
+        pairs_by_day = defaultdict(list)  # (company, day, part) -> line pairs; a day of many cards takes parts
+        part_of = {}  # (company, day, card) -> part
+        cards_in_day = defaultdict(int)
+        for (company, day, card, income), value in values.items():
+            if (company, day, card) not in part_of:
+                part_of[company, day, card] = cards_in_day[company, day] // MAX_CARDS_PER_BATCH_ENTRY
+                cards_in_day[company, day] += 1
+            pairs_by_day[company, day, part_of[company, day, card]].append(
+                (card, income, company.currency_id.round(value))
+            )
+        app_ids_by_part = defaultdict(list)
+        for app, key in zip(applications, app_keys, strict=True):
+            app_ids_by_part[(*key[:2], part_of[key])].append(app.id)
         vals_list = []
-        for (card, day), by_account in groups.items():
-            company = card.company_id
-            deferred = company.prepaid_deferred_account_id
-            total = sum(by_account.values())
-            vals = self.env["account.move"]._prepaid_prepare_journal_entry_vals(
-                card,
-                amount=total,
-                debit_account=deferred,
-                credit_account=next(iter(by_account)),
-                ref=self.env._("%(card)s - Usage of %(day)s", card=card.name, day=day),
+        for (company, day, _part), pairs in pairs_by_day.items():
+            # a day whose consumption was all given back the same day still gets its (zero) entry, so that its
+            # applications are recognised once and never wait again
+            pairs = [pair for pair in pairs if not company.currency_id.is_zero(pair[2])] or pairs[:1]
+            ref = self.env._("Prepaid services: usage of %(day)s", day=format_date(self.env, day))
+            lines = []
+            for card, income, value in pairs:
+                label = self.env._("%(card)s - Usage of %(day)s", card=card.name, day=format_date(self.env, day))
+                lines += Move._prepaid_prepare_journal_entry_vals(
+                    card,
+                    amount=value,
+                    debit_account=company.prepaid_deferred_account_id,
+                    credit_account=income,
+                    ref=label,
+                    date=day,
+                )["line_ids"]
+            vals = Move._prepaid_prepare_journal_entry_vals(
+                pairs[0][0],
+                amount=0.0,
+                debit_account=company.prepaid_deferred_account_id,
+                credit_account=pairs[0][1],
+                ref=ref,
                 date=day,
             )
-            if len(by_account) > 1:
-                # one deferred line for the day, one income line per service account
-                deferred_cmd = vals["line_ids"][0] if total >= 0 else vals["line_ids"][1]
-                vals["line_ids"] = [deferred_cmd]
-                for account, value in by_account.items():
-                    side = self.env["account.move"]._prepaid_prepare_journal_entry_vals(
-                        card, amount=value, debit_account=deferred, credit_account=account, ref=vals["ref"], date=day
-                    )["line_ids"]
-                    vals["line_ids"].append(side[1] if value >= 0 else side[0])
+            vals.update(
+                ref=ref,
+                line_ids=lines,
+                partner_id=pairs[0][0].commercial_partner_id.id if len(pairs) == 1 else False,
+                prepaid_service_id=pairs[0][0].id if len(pairs) == 1 else False,
+            )
             vals_list.append(vals)
-        moves = self.env["account.move"]._prepaid_create_journal_entries(vals_list)
+        moves = Move._prepaid_create_journal_entries(vals_list)
         links = []
-        for key, move in zip(groups, moves, strict=True):
-            links.extend((app_id, move.id) for app_id in apps_by_key[key])
+        for key, move in zip(pairs_by_day, moves, strict=True):
+            links.extend((app_id, move.id) for app_id in app_ids_by_part[key])
         bulk_update(Application, ["move_id"], links)
         move_by_app = dict(links)
         bulk_update(

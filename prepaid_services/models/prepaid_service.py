@@ -4,9 +4,13 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date, formatLang
 
 from .utils import BALANCE_FIELDS, in_service_scope, service_scope
+
+# What the posting service reads again once it holds a card's lock: what another transaction may have moved
+LOCKED_FIELDS = BALANCE_FIELDS | {"closed", "low_balance_alerted"}
 
 _logger = logging.getLogger(__name__)
 
@@ -27,6 +31,7 @@ class PrepaidService(models.Model):
         "prepaid.closing.mixin",
         "prepaid.pricing.mixin",
         "prepaid.automation.mixin",
+        "prepaid.document.mixin",
     ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
@@ -205,9 +210,9 @@ class PrepaidService(models.Model):
     )
 
     job_ids = fields.One2many("prepaid.service.job", "service_id", string="Assigned Jobs")
-    job_count = fields.Integer(string="Assigned Jobs", compute="_compute_job_count")
+    job_count = fields.Integer(string="Assigned Jobs Count", compute="_compute_job_count")
     entry_ids = fields.One2many("prepaid.ledger.entry", "service_id", string="Ledger Entries")
-    entry_count = fields.Integer(compute="_compute_entry_count", string="Ledger Entries")
+    entry_count = fields.Integer(compute="_compute_entry_count", string="Ledger Entries Count")
 
     # Balances: written only by prepaid.ledger.entry._post_entries()
     quantity_received = fields.Float(digits="Product Unit", readonly=True, copy=False)
@@ -227,6 +232,14 @@ class PrepaidService(models.Model):
         groups="base.group_user",
         string="Deferred Revenue",
         help="Company-currency value of the open top-ups: what this card holds on the deferred revenue account.",
+    )
+    value_awaiting_recognition = fields.Monetary(
+        currency_field="company_currency_id",
+        compute="_compute_value_awaiting_recognition",
+        groups="base.group_user",
+        string="Awaiting Recognition",
+        help="Value of the consumption already off the card whose revenue the grouped recognition has not posted yet "
+        "(the nightly scheduled action, or Recognise Now): it is still on the deferred revenue account.",
     )
     next_expiry_date = fields.Date(readonly=True, copy=False, help="Earliest expiry among the open top-ups.")
     _check_dates = models.Constraint(
@@ -262,6 +275,19 @@ class PrepaidService(models.Model):
         )
         for card in self:
             card.entry_count = counts.get(card, 0)
+
+    def _compute_value_awaiting_recognition(self):
+        Application = self.env["prepaid.ledger.application"]
+        # sudo: a card's readers see its pending recognition, as they see its deferred revenue
+        awaiting = dict(
+            Application.sudo()._read_group(
+                [*Application._get_awaiting_recognition_domain(), ("service_id", "in", self.ids)],
+                ["service_id"],
+                ["value:sum"],
+            )
+        )
+        for card in self:
+            card.value_awaiting_recognition = awaiting.get(card.sudo(), 0.0)
 
     @api.depends("name", "description", "partner_id")
     def _compute_display_name(self):
@@ -450,11 +476,27 @@ class PrepaidService(models.Model):
             ) from None
 
     def _lock_for_update(self):
-        """Row lock so that two transactions cannot consume the same balance at once."""
-        if self.ids:
-            self.env.cr.execute(
-                "SELECT id FROM prepaid_service WHERE id IN %s ORDER BY id FOR UPDATE", [tuple(self.ids)]
+        """Row lock so that two transactions cannot consume the same balance at once.
+
+        What another transaction may have changed before we got the lock (balances, alert flags, closed) is read
+        again in the same statement, so the posting works on the figures it holds the lock on.
+        """
+        if not self.ids:
+            return
+        fnames = sorted(LOCKED_FIELDS)
+        self.invalidate_recordset(fnames)
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM prepaid_service WHERE id IN %s ORDER BY id FOR UPDATE",
+                SQL(", ").join(SQL.identifier(fname) for fname in fnames),
+                tuple(self.ids),
             )
+        )
+        rows = self.env.cr.fetchall()
+        records = self.browse([row[0] for row in rows])
+        # the cache holds column values as the database returns them, as the ORM's own fetch stores them
+        for index, fname in enumerate(fnames, start=1):
+            self._fields[fname]._insert_cache(records, [row[index] for row in rows])
 
     def _get_accounting_date(self, date):
         """The date a ledger entry and its journal entry share: the first open day when date is locked.
@@ -462,9 +504,13 @@ class PrepaidService(models.Model):
         One rule for both, so that a locked month's ledger and general ledger never change.
         """
         self.ensure_one()
-        # sudo: a technician logging time reads no journals, but the lock dates of its journal apply to its work
+        # sudo: a technician logging time reads no journals, but the lock dates of its journal apply to its work.
+        # The module's journal is a miscellaneous one (its domain): the fiscal year and hard lock dates apply, as
+        # _get_violated_lock_dates() finds for such a journal, without reading the journal for each entry.
         company = self.company_id.sudo()
-        lock_dates = company._get_violated_lock_dates(date, False, company.prepaid_journal_id)
+        lock_dates = sorted(
+            company._get_lock_date_violations(date, fiscalyear=True, sale=False, purchase=False, tax=False, hard=True)
+        )
         return lock_dates[-1][0] + relativedelta(days=1) if lock_dates else date
 
     def _get_balance_rounding(self, fname):
@@ -538,6 +584,42 @@ class PrepaidService(models.Model):
             raise AccessError(self.env._("Only prepaid services managers can check the deferred revenue."))
         companies = (self.company_id & self.env.companies) or self.env.companies
         return self.env["prepaid.deferred.revenue.check"]._action_check(companies)
+
+    def action_recognise_now(self):
+        """Button and server action: post now the grouped recognition these cards' consumption awaits (what the
+        nightly scheduled action would post), up to today.
+
+        For those who keep the books (prepaid services managers, invoicing users); checked here, as every public
+        method is an RPC endpoint. Posts only what the ledger already holds: nothing a client sends sets an amount.
+        """
+        user = self.env.user
+        if not (
+            self.env.su
+            or user.has_group("prepaid_services.group_prepaid_manager")
+            or user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(
+                self.env._("Only prepaid services managers and invoicing users can post the recognition of revenue.")
+            )
+        self.check_access("read")
+        moves = self.env["prepaid.ledger.application"]._recognise_pending(self)
+        if not moves:
+            message = self.env._("Nothing awaits recognition: the revenue of this consumption is already posted.")
+        else:
+            message = self.env._(
+                "%(count)s journal entries posted: %(value)s recognised as revenue.",
+                count=len(moves),
+                value=format_amount(self.env, sum(moves.mapped("amount_total_signed")), self.company_currency_id[:1]),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if moves else "info",
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     # ------------------------------------------------------------------
     # Expiry

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.fields import Domain
+from odoo.tools.misc import format_amount, format_date
 
 from .prepaid_ledger_allocator import PostingOptions
 from .utils import bulk_update, clean_env, service_scope
@@ -89,15 +90,17 @@ class PrepaidServicePeriod(models.Model):
         self.ensure_one()
         period, card = self, self.service_id
         product = card.period_product_id
+        # the customer reads the invoice: its lines in the customer's language and date format
+        env = self.with_context(lang=card.partner_id.lang or self.env.lang).env
         lines = [
             Command.create(
                 {
                     "product_id": product.id,
-                    "name": self.env._(
+                    "name": env._(
                         "%(card)s: allowance %(start)s - %(end)s",
                         card=card.display_name,
-                        start=period.date_start,
-                        end=period.date_end,
+                        start=format_date(env, period.date_start),
+                        end=format_date(env, period.date_end),
                     ),
                     "quantity": 1.0,
                     "price_unit": card.period_price,
@@ -116,11 +119,11 @@ class PrepaidServicePeriod(models.Model):
                     Command.create(
                         {
                             "product_id": product.id,
-                            "name": self.env._(
+                            "name": env._(
                                 "%(card)s: overage %(quantity)s at %(price)s",
                                 card=card.name,
-                                quantity=quantity,
-                                price=price,
+                                quantity=card.with_env(env)._format_balance(quantity),
+                                price=format_amount(env, price, card.currency_id),
                             ),
                             "quantity": quantity,
                             "price_unit": price,
@@ -217,7 +220,7 @@ class PrepaidServicePeriod(models.Model):
                         "%(count)s periods are due since %(date)s: the scheduled action invoices at most "
                         "%(limit)s at once and has invoiced none of them.",
                         count=len(card_due),
-                        date=card_due[0][0],
+                        date=format_date(self.env, card_due[0][0]),
                         limit=PERIODIC_CATCH_UP_LIMIT,
                     ),
                     self.env._(
@@ -365,7 +368,7 @@ class PrepaidServicePeriod(models.Model):
                             "date": end,
                             "quantity": 0.0,
                             "product_id": lot.product_id.id,
-                            "name": self.env._("Straight-line recognition to %s", end),
+                            "name": self.env._("Straight-line recognition to %s", format_date(self.env, end)),
                         }
                     )
                     options.append(

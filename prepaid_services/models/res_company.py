@@ -45,12 +45,13 @@ class ResCompany(models.Model):
         "On consumption: the top-up invoice carries no tax; invoices paid with prepaid credit do.",
     )
     prepaid_recognition_grouping = fields.Selection(
-        [("entry", "One entry per consumption"), ("daily", "One summary entry per card and day")],
+        [("daily", "Grouped: one journal entry per company and day"), ("entry", "One journal entry per consumption")],
         string="Recognition Entries",
-        default="entry",
+        default="daily",
         required=True,
-        help="Daily summary: revenue recognised from timesheets is posted once a day per card by a scheduled "
-        "action, instead of one journal entry per timesheet.",
+        help="Grouped: the revenue timesheets earn is posted in one journal entry per company and day (one line "
+        "pair per card and income account) by the nightly scheduled action, or at once with Recognise Now; card "
+        "balances move at once either way. One journal entry per consumption posts an entry with every timesheet.",
     )
     prepaid_auto_analytic = fields.Boolean(
         string="Analytic Account per Prepaid Service",

@@ -64,12 +64,15 @@ class SaleOrderLine(models.Model):
             if card.closed:
                 raise UserError(self.env._("The prepaid service %s is closed: it cannot be topped up.", card.name))
             if card.service_type != line.product_id.prepaid_service_type:
+                types = dict(card._fields["service_type"]._description_selection(self.env))
                 raise UserError(
                     self.env._(
-                        "The product %(product)s credits a %(type)s card; %(card)s is not one.",
+                        "The product %(product)s credits a prepaid service of type %(type)s; %(card)s is of type "
+                        "%(card_type)s. Choose a card of type %(type)s, or leave it empty to open a new one.",
                         product=line.product_id.display_name,
-                        type=line.product_id.prepaid_service_type,
+                        type=types[line.product_id.prepaid_service_type],
                         card=card.display_name,
+                        card_type=types[card.service_type],
                     )
                 )
             line.product_id._ensure_prepaid_uom_convertible(card)
@@ -115,6 +118,34 @@ class SaleOrderLine(models.Model):
                 for line, card in zip(new_lines, cards, strict=True)
                 if card.accrual == "periodic"
             ]
+        )
+
+    def _prepaid_get_credited_quantity(self):
+        """What this line credits its card with, in the card's unit (its currency for a money balance)."""
+        self.ensure_one()
+        product = self.product_id
+        if (self.prepaid_service_id.service_type or product.prepaid_service_type) == "amount":
+            return self.price_subtotal
+        card = self.prepaid_service_id
+        if (
+            card
+            and card.uom_id
+            and product._get_prepaid_uom()
+            and not product._get_prepaid_uom()._has_common_reference(card.uom_id)
+        ):
+            card = None  # confirming refuses it and says why; meanwhile, the product's own unit
+        return product._get_prepaid_quantity(self.product_uom_qty, self.product_uom_id, card=card or None)
+
+    def _prepaid_get_new_card(self):
+        """The card confirming this line would open, unsaved: its unit or currency, for what the order says."""
+        self.ensure_one()
+        product = self.product_id
+        return self.env["prepaid.service"].new(
+            {
+                "service_type": product.prepaid_service_type,
+                "uom_id": product._get_prepaid_uom().id,
+                "currency_id": self.order_id.currency_id.id,
+            }
         )
 
     def _get_prepaid_product_quantity(self, quantity=None):

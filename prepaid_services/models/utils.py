@@ -76,3 +76,8 @@ def bulk_update(model, fnames, rows):
             )
         )
     model.invalidate_model(fnames)
+    # what the ORM computes from these columns without storing it (is the card low?) is computed again when read
+    registry = model.env.registry
+    for field in {dep for fname in fnames for dep in registry.get_dependent_fields(model._fields[fname])}:
+        if not field.store:
+            model.env[field.model_name].invalidate_model([field.name])

@@ -1,1 +1,1 @@
-from . import prepaid_deferred_revenue, prepaid_statement
+from . import prepaid_deferred_revenue, prepaid_rollforward, prepaid_rollforward_export, prepaid_statement

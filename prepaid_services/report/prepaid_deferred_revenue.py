@@ -1,7 +1,6 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import float_compare, format_date, formatLang
 
@@ -405,97 +404,3 @@ class PrepaidDeferredRevenueCheckItem(models.TransientModel):
         if self.kind == "journal_item":
             return self.move_line_id.move_id.get_formview_action()
         return self.service_id.get_formview_action()
-
-
-class PrepaidDeferredRevenueReport(models.AbstractModel):
-    """Disclosure figures of the contract liability per company: IFRS 15 rollforward and ageing by expiry."""
-
-    _name = "prepaid.deferred.revenue.report"
-    _description = "Prepaid Deferred Revenue Report"
-
-    @api.model
-    def _ensure_own_company(self, company):
-        """The figures below are read as superuser: only of a company the caller works in (the wizard's company is
-        client input, and a settings manager reads every company's name and accounts)."""
-        if not self.env.su and company not in self.env.companies:
-            raise AccessError(self.env._("You can only report on the companies you work in."))
-
-    @api.model
-    def _get_rollforward(self, date_from, date_to, company=None):
-        """Contract liability rollforward (IFRS 15.116) from the ledger, with the deferred revenue account beside it.
-
-        Values in company currency, by ledger entry date: opening, top-ups, consumption, breakage,
-        refunds, closing; account_opening and account_closing are the balances of the company's deferred
-        revenue account at the same dates.
-        """
-        company = company or self.env.company
-        self._ensure_own_company(company)
-        # sudo: the totals of one of the caller's companies (checked above), whatever lots and journal items of it
-        # the manager may read
-        Entry = self.env["prepaid.ledger.entry"].sudo()
-        base = [("company_id", "=", company.id)]
-        opening = Entry._read_group([*base, ("date", "<", date_from)], [], ["value:sum"])[0][0]
-        moves = dict(
-            Entry._read_group([*base, ("date", ">=", date_from), ("date", "<=", date_to)], ["bucket"], ["value:sum"])
-        )
-        result = {
-            "opening": opening,
-            "topups": moves.get("received", 0.0),
-            "consumption": -moves.get("used", 0.0),
-            "breakage": -moves.get("expired", 0.0),
-            "refunds": -moves.get("refunded", 0.0),
-        }
-        result["closing"] = opening + result["topups"] - result["consumption"] - result["breakage"] - result["refunds"]
-        Line = self.env["account.move.line"].sudo()
-        account = company.prepaid_deferred_account_id
-        periods = (("account_opening", ("date", "<", date_from)), ("account_closing", ("date", "<=", date_to)))
-        for key, date_domain in periods:
-            balance = Line._read_group(
-                [
-                    ("account_id", "=", account.id),
-                    ("parent_state", "=", "posted"),
-                    ("company_id", "=", company.id),
-                    date_domain,
-                ],
-                [],
-                ["balance:sum"],
-            )[0][0]
-            result[key] = -balance
-        result["difference"] = company.currency_id.round(result["account_closing"] - result["closing"])
-        return result
-
-    @api.model
-    def _get_deferred_ageing(self, as_of, company=None):
-        """Open top-ups by time left before expiry: expired, 0-30, 31-90, 91-365, later, never (value, quantity)."""
-        company = company or self.env.company
-        self._ensure_own_company(company)
-        buckets = {key: {"value": 0.0, "count": 0} for key in ("expired", "0-30", "31-90", "91-365", "later", "never")}
-        # sudo: the totals of one of the caller's companies (checked above)
-        inflows = (
-            self.env["prepaid.ledger.entry"]
-            .sudo()
-            .search_read(
-                [("company_id", "=", company.id), ("is_inflow", "=", True), ("remaining_value", "!=", 0)],
-                ["valid_until", "remaining_value"],
-            )
-        )
-        for inflow in inflows:
-            valid_until = inflow["valid_until"]
-            if not valid_until:
-                key = "never"
-            else:
-                days = (valid_until - as_of).days
-                key = (
-                    "expired"
-                    if days < 0
-                    else "0-30"
-                    if days <= 30
-                    else "31-90"
-                    if days <= 90
-                    else "91-365"
-                    if days <= 365
-                    else "later"
-                )
-            buckets[key]["value"] += inflow["remaining_value"]
-            buckets[key]["count"] += 1
-        return buckets

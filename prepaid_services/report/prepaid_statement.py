@@ -2,10 +2,16 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.tools import date_utils
+from odoo.tools.misc import format_date
 
 
 class ReportPrepaidStatement(models.AbstractModel):
-    """Prepaid Services Statement: what a customer bought, used and has left over a period."""
+    """Prepaid Services Statement: what a customer bought, used and has left over a period.
+
+    Written for the customer: every movement names the document the customer knows (the invoice or credit
+    note number, the task and who worked on it, the top-up that expired, the reason of an adjustment), never
+    the journal entry the company posted behind it. Texts and dates are in the customer's language.
+    """
 
     _name = "report.prepaid_services.report_prepaid_statement"
     _description = "Prepaid Services Statement"
@@ -30,14 +36,52 @@ class ReportPrepaidStatement(models.AbstractModel):
             "statements": self._get_statement_data(cards, date_from, date_to),
         }
 
+    # ------------------------------------------------------------------
+    # File name: the same from the back office and the portal
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_period_label(self, date_from, date_to):
+        """The period as a file name says it: "October 2026" for a calendar month, else both days (ISO, no slash)."""
+        if date_from == date_utils.start_of(date_from, "month") and date_to == date_utils.end_of(date_from, "month"):
+            return format_date(self.env, date_from, date_format="MMMM y")
+        return self.env._("%(start)s to %(end)s", start=date_from.isoformat(), end=date_to.isoformat())
+
+    @api.model
+    def _get_report_filename(self, cards, data=None):
+        """Statement - <card> - <customer> - <period>, without extension; several cards: Statements - ..."""
+        date_from, date_to = self._get_period(data)
+        period = self._get_period_label(date_from, date_to)
+        cards = cards.sudo()  # sudo: the card and customer names only, of cards the caller has just printed
+        if len(cards) == 1:
+            parts = [self.env._("Statement"), cards.name, cards.partner_id.display_name, period]
+        else:
+            customers = cards.commercial_partner_id
+            parts = [self.env._("Statements"), customers.display_name if len(customers) == 1 else "", period]
+        # a file name holds no path separator
+        return " - ".join(part.replace("/", "-") for part in parts if part)
+
+    # ------------------------------------------------------------------
+    # The statement's figures
+    # ------------------------------------------------------------------
     @api.model
     def _get_statement_data(self, cards, date_from, date_to):
         """Opening balance, movements with running balance, closing balance and open top-ups, per card.
 
-        Batched: three queries for any number of cards and entries.
+        Each card's texts are in its customer's language. Batched: a few queries per language for any number
+        of cards and entries.
         """
         cards.check_access("read")
-        # sudo: the statement names journal entries and timesheets its reader may not open (cards checked above)
+        by_lang = defaultdict(lambda: cards.browse())
+        for card in cards:
+            by_lang[card.partner_id.lang or self.env.lang] |= card
+        result = {}
+        for lang, lang_cards in by_lang.items():
+            result.update(self.with_context(lang=lang)._get_statement_data_batch(lang_cards, date_from, date_to))
+        return result
+
+    @api.model
+    def _get_statement_data_batch(self, cards, date_from, date_to):
+        # sudo: the statement names invoices and timesheets its reader may not open (cards checked by the caller)
         Entry = self.env["prepaid.ledger.entry"].sudo()
         opening = {
             card: (quantity, amount)
@@ -51,25 +95,9 @@ class ReportPrepaidStatement(models.AbstractModel):
             [("service_id", "in", cards.ids), ("date", ">=", date_from), ("date", "<=", date_to)],
             order="service_id, date, id",
         )
-        rows = entries.read(
-            [
-                "service_id",
-                "date",
-                "entry_type",
-                "name",
-                "quantity",
-                "amount",
-                "move_id",
-                "timesheet_id",
-                "reversed_entry_id",
-            ],
-            load="_classic_read",
-        )
-        move_names = {move.id: move.name for move in entries.move_id}
-        labels = dict(Entry._fields["entry_type"]._description_selection(self.env))
         movements = defaultdict(list)
-        for row in rows:
-            movements[row["service_id"][0]].append(row)
+        for entry in entries:
+            movements[entry.service_id.id].append(entry)
         # what each top-up had left on date_to: its quantity less what outflows dated until then took
         inflows = Entry.search(
             [
@@ -82,7 +110,9 @@ class ReportPrepaidStatement(models.AbstractModel):
         )
         consumed = {
             inflow.id: (quantity, amount)
-            for inflow, quantity, amount in self.env["prepaid.ledger.application"]._read_group(
+            for inflow, quantity, amount in self.env["prepaid.ledger.application"]
+            .sudo()
+            ._read_group(
                 [("inflow_id", "in", inflows.ids), ("date", "<=", date_to)],
                 ["inflow_id"],
                 ["quantity:sum", "amount:sum"],
@@ -94,7 +124,13 @@ class ReportPrepaidStatement(models.AbstractModel):
             left = inflow.quantity - used_quantity
             if left > 1e-6:
                 open_inflows[inflow.service_id.id].append(
-                    {"entry": inflow, "quantity": left, "amount": inflow.amount - used_amount}
+                    {
+                        "document": self._get_lot_document(inflow),
+                        "date": inflow.date,
+                        "valid_until": inflow.valid_until,
+                        "quantity": left,
+                        "amount": inflow.amount - used_amount,
+                    }
                 )
 
         result = {}
@@ -102,22 +138,16 @@ class ReportPrepaidStatement(models.AbstractModel):
             quantity, amount = opening.get(card, (0.0, 0.0))
             lines = []
             balance_quantity, balance_amount = quantity, amount
-            for row in movements.get(card.id, []):
-                balance_quantity += row["quantity"]
-                balance_amount += row["amount"]
-                document = move_names[row["move_id"][0]] if row["move_id"] else ""
-                if not document and row["timesheet_id"]:
-                    document = self.env._("Timesheet %s", row["timesheet_id"][1])
+            for entry in movements.get(card.id, []):
+                balance_quantity += entry.quantity
+                balance_amount += entry.amount
                 lines.append(
                     {
-                        "date": row["date"],
-                        "type": labels.get(row["entry_type"], row["entry_type"])
-                        + (self.env._(" (reversal)") if row["reversed_entry_id"] else ""),
-                        "document": document,
-                        "description": row["name"] or "",
-                        "in": row["quantity"] if row["quantity"] > 0 else 0.0,
-                        "out": -row["quantity"] if row["quantity"] < 0 else 0.0,
-                        "amount": row["amount"],
+                        "date": entry.date,
+                        **self._describe_entry(entry),
+                        "in": entry.quantity if entry.quantity > 0 else 0.0,
+                        "out": -entry.quantity if entry.quantity < 0 else 0.0,
+                        "amount": entry.amount,
                         "balance": balance_quantity,
                         "balance_amount": balance_amount,
                     }
@@ -134,3 +164,50 @@ class ReportPrepaidStatement(models.AbstractModel):
                 "unit": card._get_unit_label(),
             }
         return result
+
+    @api.model
+    def _describe_entry(self, entry):
+        """What the customer reads of one movement: its type, the document they know, details and a note.
+
+        document: the invoice or credit note number, the task worked on, the top-up that expired; never the
+        name of a journal entry the company posted. details: the invoice line, the work done, the reason.
+        note: who worked and when, or when the expired top-up was valid until.
+        """
+        labels = dict(entry._fields["entry_type"]._description_selection(self.env))
+        origin = entry.reversed_entry_id or entry
+        kind = labels.get(entry.entry_type, entry.entry_type)
+        if entry.reversed_entry_id:
+            kind = self.env._("%s (correction)", kind)
+        invoice_line = entry.invoice_line_id or origin.invoice_line_id
+        timesheet = entry.timesheet_id or origin.timesheet_id
+        document, details, note = "", entry.name or "", ""
+        if invoice_line:
+            document = invoice_line.move_id.name
+            details = invoice_line.name or details
+        elif timesheet or origin.employee_id or origin.project_id:
+            document = timesheet.task_id.name or (timesheet.project_id or origin.project_id).name or ""
+            details = (timesheet.name if timesheet.name and timesheet.name != "/" else "") or origin.name or ""
+            work = [(timesheet.employee_id or origin.employee_id).name or ""]
+            if timesheet.date and timesheet.date != entry.date:
+                work.append(self.env._("work of %s", format_date(self.env, timesheet.date)))
+            note = ", ".join(part for part in work if part)
+        elif origin.entry_type == "expiry":
+            lot = origin.outflow_application_ids.inflow_id[:1]
+            document = self._get_lot_document(lot) if lot else ""
+            if lot.valid_until and entry.date >= lot.valid_until:
+                details = self.env._("Unused balance expired")
+            note = (
+                self.env._("Valid until %s", format_date(self.env, lot.valid_until))
+                if lot.valid_until
+                else self.env._("Top-up of %s", format_date(self.env, lot.date))
+                if lot
+                else ""
+            )
+        return {"type": kind, "document": document, "details": details, "note": note}
+
+    @api.model
+    def _get_lot_document(self, inflow):
+        """The top-up as the customer knows it: its invoice number, or the adjustment and its date."""
+        if inflow.invoice_line_id:
+            return inflow.invoice_line_id.move_id.name
+        return self.env._("Credit of %s", format_date(self.env, inflow.date))

@@ -26,6 +26,9 @@ class PrepaidCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
+        # Most tests follow each consumption to its own journal entry (the setting "One journal entry per
+        # consumption"); the default, grouped recognition, is pinned in test_grouped_recognition
+        cls.company.prepaid_recognition_grouping = "entry"
         cls.currency = cls.company.currency_id
         cls.deferred_account = cls.company.prepaid_deferred_account_id
         cls.breakage_account = cls.company.prepaid_breakage_account_id
@@ -90,6 +93,15 @@ class PrepaidCommon(AccountTestInvoicingCommon):
                 }
             ]
         )
+
+    @classmethod
+    def _apply_credit(cls, invoice, amount=None):
+        """Apply Prepaid Credit through its wizard: the amount it proposes, or the amount given."""
+        action = invoice.action_apply_prepaid_credit()
+        wizard = invoice.env[action["res_model"]].browse(action["res_id"])
+        if amount is not None:
+            wizard.amount = amount
+        return wizard.action_confirm()
 
     @classmethod
     def _close_card(cls, card, disposal=None):
@@ -342,7 +354,13 @@ class PrepaidHttpCommon(PrepaidTimesheetCommon, HttpCase):
             self.authenticate(user.login, f"{user.login}_pwd")
             self._rpc_login = user.login
         kwargs = dict(kwargs)
-        kwargs["context"] = {"allowed_company_ids": user.company_ids.ids, **(context or {})}
+        # as the web client: the user's language and time zone, the companies it works in
+        kwargs["context"] = {
+            "lang": user.lang,
+            "tz": user.tz or "UTC",
+            "allowed_company_ids": user.company_ids.ids,
+            **(context or {}),
+        }
         response = self.url_open(
             f"/web/dataset/call_kw/{model}/{method}",
             json={
@@ -358,6 +376,14 @@ class PrepaidHttpCommon(PrepaidTimesheetCommon, HttpCase):
             data = payload["error"].get("data", {})
             raise RpcError(data.get("name", ""), data.get("message", payload["error"].get("message", "")))
         return payload.get("result")
+
+    def rpc_apply_credit(self, role, move_id, amount=None):
+        """Apply Prepaid Credit as the role does: the button opens the wizard, the amount is typed, Apply."""
+        action = self.rpc(role, "account.move", "action_apply_prepaid_credit", [move_id])
+        if amount is not None:
+            self.rpc(role, action["res_model"], "write", [action["res_id"]], {"amount": amount})
+        self.rpc(role, action["res_model"], "action_confirm", [action["res_id"]])
+        return action
 
     def assertRpcRefused(self, role, model, method, *args, context=None, **kwargs):
         """The call is refused with an access or user error; returns the error."""

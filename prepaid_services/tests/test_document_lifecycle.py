@@ -25,7 +25,7 @@ class TestDocumentLifecycle(PrepaidTimesheetCommon):
 
     def _paid_with_credit(self, price, on_date="2026-02-01"):
         invoice = self._invoice(price, on_date)
-        invoice.action_apply_prepaid_credit()
+        self._apply_credit(invoice)
         invoice.action_post()
         return invoice
 
@@ -94,8 +94,8 @@ class TestDocumentLifecycle(PrepaidTimesheetCommon):
         card, _topup = self._sell(self.balance_product, 500.0)
         card.overdraw_policy = "negative"
         first, second = self._invoice(500.0), self._invoice(500.0, on_date="2026-02-02")
-        first.action_apply_prepaid_credit()
-        second.action_apply_prepaid_credit()
+        self._apply_credit(first)
+        self._apply_credit(second)
         first.action_post()
         second.action_post()
         self.assertTies(card, -500.0)

@@ -95,7 +95,7 @@ class TestLedgerProperties(PrepaidTimesheetCommon):
                     currency_id=self.eur.id,
                     invoice_line_ids=[self._prepare_invoice_line(product_id=self.equipment, price_unit=args[0])],
                 )
-                invoice.action_apply_prepaid_credit()
+                self._apply_credit(invoice)
                 invoice.action_post()
                 state["paid"].append(invoice)
             elif kind == "give_back" and state["paid"]:

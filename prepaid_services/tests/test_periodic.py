@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
+from odoo.tools.misc import format_amount
 
 from .common import PrepaidPeriodicMixin, PrepaidSaleCommon
 
@@ -129,6 +130,16 @@ class TestPeriodic(PrepaidPeriodicMixin, PrepaidSaleCommon):
             [(line.quantity, line.price_unit, line.price_subtotal) for line in overage_lines],
             [(5.0, 120.0, 600.0), (2.0, 150.0, 300.0)],
         )
+        # the customer reads the lines: figures as Odoo shows them, never 5.0 at 120.0
+        self.assertEqual(
+            overage_lines.mapped("name"),
+            [
+                f"{card.name}: overage 5.00 Hours at {format_amount(self.env, 120.0, self.currency)}",
+                f"{card.name}: overage 2.00 Hours at {format_amount(self.env, 150.0, self.currency)}",
+            ],
+        )
+        allowance = february.invoice_line_ids - overage_lines
+        self.assertEqual(allowance.name, f"{card.display_name}: allowance 02/01/2026 - 02/28/2026")
         self.assertEqual(february.amount_total, 1900.0)
         self.assertEqual(usage.pending_quantity, 0.0)
         self.assertEqual(usage.value, -1900.0, "10 h of January's allowance, then 7 h billed as overage")

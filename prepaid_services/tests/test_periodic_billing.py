@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools.misc import format_date
 
 from ..models.utils import service_scope
 from .common import PrepaidHttpCommon, PrepaidPeriodicMixin
@@ -74,7 +75,7 @@ class TestPeriodicBilledOnce(PrepaidPeriodicMixin, PrepaidHttpCommon):
         activity = self._catch_up_activity(typo)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, typo.user_id)
-        self.assertIn("121 periods are due since 2016-01-01", str(activity.note))
+        self.assertIn("121 periods are due since 01/01/2016", str(activity.note))
         self.assertIn("manager confirms with Invoice Due Periods", str(activity.note))
         # three periods due at once are still the scheduled action's to invoice
         self.assertEqual(len(invoices), 3)
@@ -94,7 +95,9 @@ class TestPeriodicBilledOnce(PrepaidPeriodicMixin, PrepaidHttpCommon):
         card = self._periodic_card(date_start=start)
         self.assertFalse(self.env["prepaid.service.period"]._cron_periodic_invoicing())
         self.assertEqual(len(self._catch_up_activity(card)), 1)
-        self.assertIn(f"6 periods are due since {start}", str(self._catch_up_activity(card).note))
+        self.assertIn(
+            f"6 periods are due since {format_date(self.env, start)}", str(self._catch_up_activity(card).note)
+        )
 
         error = self.assertRpcRefused("timesheet", "prepaid.service", "action_invoice_due_periods", card.ids)
         self.assertEqual(error.name, "odoo.exceptions.AccessError")

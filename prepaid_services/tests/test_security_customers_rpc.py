@@ -37,7 +37,7 @@ class TestCustomersNeverCross(PrepaidHttpCommon):
             "create",
             [self._draft_invoice_vals(self.customer, [{"product_id": self.equipment.id, "price_unit": 100.0}])],
         )[0]
-        self.rpc("billing", "account.move", "action_apply_prepaid_credit", [move_id])
+        self.rpc_apply_credit("billing", move_id)
         self.rpc("billing", "account.move", "write", [move_id], {"partner_id": self.customer_b.id})
         error = self.assertRpcRefused("billing", "account.move", "action_post", [move_id])
         self.assertIn(self.card_a.display_name, error.message)

@@ -248,7 +248,7 @@ class TestTimesheetConsumption(PrepaidTimesheetCommon):
         card, _invoice = self._sell(self.block_product, 1000.0)
         card.date_end = date(2026, 1, 31)
         self._assign(card)
-        with self.assertRaisesRegex(UserError, "runs from .* this timesheet is dated 2026-02-02"):
+        with self.assertRaisesRegex(UserError, "runs from .* this timesheet is dated 02/02/2026"):
             self._log(1.0)
 
     def test_native_ordered_prepaid_line_keeps_counting_delivered_hours(self):

@@ -1,9 +1,9 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
-/* An invoice for equipment is paid with the customer's prepaid money balance: Apply Prepaid Credit adds
-   the credit line, the invoice is posted at zero. The Python test checks the usage entry, the card's
-   balance and the invoice's journal lines. */
+/* An invoice for equipment is paid with the customer's prepaid money balance: Apply Prepaid Credit asks how
+   much (all that is left to pay here) and adds the credit line, the invoice is posted at zero. The Python
+   test checks the usage entry, the card's balance and the invoice's journal lines. */
 registry.category("web_tour.tours").add("prepaid_services_invoice_credit_tour", {
     url: "/odoo",
     steps: () => [
@@ -37,6 +37,19 @@ registry.category("web_tour.tours").add("prepaid_services_invoice_credit_tour", 
         {
             content: "Pay it with the prepaid balance",
             trigger: "button[name=action_apply_prepaid_credit]",
+            run: "click",
+        },
+        {
+            content: "The wizard proposes what the card holds, up to what is left to pay",
+            trigger: ".modal .o_field_widget[name=amount] input:value(102.00)",
+        },
+        {
+            content: "Each card's available credit with its currency",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row [name=available]:contains(500.00)",
+        },
+        {
+            content: "Apply it",
+            trigger: ".modal button[name=action_confirm]",
             run: "click",
         },
         {

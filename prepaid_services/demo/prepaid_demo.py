@@ -29,9 +29,12 @@ class PrepaidDemo(models.AbstractModel):
             ),
         )
         self.env(user=manager)["prepaid.demo"]._run_touch_free_story(
-            customers=(ref("base.res_partner_1"), ref("base.res_partner_4"), ref("base.res_partner_10"), ref(
-                "base.res_partner_18"
-            )),
+            customers=(
+                ref("base.res_partner_1"),
+                ref("base.res_partner_4"),
+                ref("base.res_partner_10"),
+                ref("base.res_partner_18"),
+            ),
             products=(
                 ref("prepaid_services.product_prepaid_field_service"),
                 ref("prepaid_services.product_prepaid_block_20h"),

@@ -200,9 +200,10 @@ class AccountMove(models.Model):
 
     @api.depends("prepaid_generated")
     def _compute_show_reset_to_draft_button(self):
-        super()._compute_show_reset_to_draft_button()
+        res = super()._compute_show_reset_to_draft_button()
         # the ledger's own documents change only through the ledger: no button that can only refuse
         self.filtered("prepaid_generated").show_reset_to_draft_button = False
+        return res
 
     def button_draft(self):
         self._prepaid_refuse_if_generated()  # early, before Odoo drops the analytic lines; write() unposts the ledger
@@ -650,7 +651,9 @@ class AccountMove(models.Model):
         self.ensure_one()
         currency = self.currency_id
         drawn = {} if drawn is None else drawn
-        available = {card: credit - drawn.get(card, 0.0) for card, credit in self._prepaid_get_card_credit(cards).items()}
+        available = {
+            card: credit - drawn.get(card, 0.0) for card, credit in self._prepaid_get_card_credit(cards).items()
+        }
         left = limit
         commands = []
         for taxes, base in self._prepaid_get_credit_bases().items():

@@ -41,9 +41,7 @@ class PrepaidAutoSettlement(models.AbstractModel):
             day = invoice.invoice_date or invoice.date
             cards = cards.filtered(lambda c, day=day: c.date_start <= day and (not c.date_end or day <= c.date_end))
             if cards:
-                invoice._prepaid_add_credit_lines(
-                    cards._sorted_for_drawdown(day), raise_if_nothing=False, drawn=drawn
-                )
+                invoice._prepaid_add_credit_lines(cards._sorted_for_drawdown(day), raise_if_nothing=False, drawn=drawn)
 
     @api.model
     def _get_settling_cards(self, invoices):

@@ -104,6 +104,7 @@ class PrepaidAutomationMixin(models.AbstractModel):
         for card in self:
             card.consumption_invoice_count = counts.get(card._origin, 0)
 
+    @api.depends("entry_ids.awaiting_payment", "entry_ids.remaining_quantity")
     def _compute_awaiting_payment(self):
         groups = dict(
             self.env["prepaid.ledger.entry"]._read_group(

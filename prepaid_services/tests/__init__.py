@@ -9,6 +9,7 @@ from . import (
     test_concurrency,
     test_consumption_invoice,
     test_demo_story,
+    test_demo_touch_free,
     test_document_lifecycle,
     test_document_links,
     test_expiry,

@@ -1,6 +1,8 @@
+import ast
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.addons.base.models.res_lang import intersperse
 from odoo.tools import date_utils
 from odoo.tools.misc import format_date, get_lang
 
@@ -185,8 +187,19 @@ class ReportPrepaidStatement(models.AbstractModel):
     # Figures as Odoo's QWeb widgets print them, in the reader's language
     # ------------------------------------------------------------------
     @api.model
-    def _get_lang_record(self):
-        return self.env["res.lang"]._lang_get(get_lang(self.env).code)
+    def _get_number_formatter(self):
+        """format(value, digits) as res.lang.format() with grouping, its separators and grouping read once (it
+        parses the grouping for each figure, the most of a long statement's time)."""
+        lang = get_lang(self.env)
+        grouping = ast.literal_eval(lang.grouping)
+        thousands_sep, decimal_point = lang.thousands_sep or "", lang.decimal_point
+
+        def number(value, digits):
+            integer, _dot, decimals = (f"%.{digits}f" % value).partition(".")
+            integer = intersperse(integer, grouping, thousands_sep)[0]
+            return f"{integer}{decimal_point}{decimals}" if decimals else integer
+
+        return number
 
     @api.model
     def _get_date_formatter(self):
@@ -197,22 +210,21 @@ class ReportPrepaidStatement(models.AbstractModel):
     @api.model
     def _get_unit_formatter(self):
         """As the float widget with the Product Unit precision."""
-        lang = self._get_lang_record()
-        fmt = "%.{}f".format(self.env["decimal.precision"].precision_get("Product Unit"))
-        return lambda value: lang.format(fmt, value, grouping=True).replace("-", MINUS)
+        number = self._get_number_formatter()
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        return lambda value: number(value, digits).replace("-", MINUS)
 
     @api.model
     def _get_money_formatter(self, currency):
         """As the monetary widget: the amount rounded to the currency, its symbol before or after."""
-        lang = self._get_lang_record()
-        fmt = f"%.{currency.decimal_places}f"
+        number = self._get_number_formatter()
+        digits = currency.decimal_places
         symbol = currency.symbol or ""
         before, after = (symbol + NBSP, "") if currency.position == "before" else ("", NBSP + symbol)
 
         def money(value):
             value = 0.0 if currency.is_zero(value) else currency.round(value)
-            text = lang.format(fmt, value, grouping=True).replace(" ", NBSP).replace("-", MINUS)
-            return f"{before}{text}{after}"
+            return f"{before}{number(value, digits).replace(' ', NBSP).replace('-', MINUS)}{after}"
 
         return money
 

@@ -1,8 +1,14 @@
+import ast
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.addons.base.models.res_lang import intersperse
 from odoo.tools import date_utils
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_date, get_lang
+
+# as Odoo's QWeb number widgets print them: no line break inside a figure or after its minus sign
+NBSP = "\N{NO-BREAK SPACE}"
+MINUS = "-\N{ZERO WIDTH NO-BREAK SPACE}"
 
 
 class ReportPrepaidStatement(models.AbstractModel):
@@ -134,8 +140,11 @@ class ReportPrepaidStatement(models.AbstractModel):
                 )
 
         result = {}
+        fmt_date = self._get_date_formatter()
         for card in cards:
             quantity, amount = opening.get(card, (0.0, 0.0))
+            fmt_money = self._get_money_formatter(card.currency_id)
+            fmt_figure = fmt_money if card.service_type == "amount" else self._get_unit_formatter()
             lines = []
             balance_quantity, balance_amount = quantity, amount
             for entry in movements.get(card.id, []):
@@ -152,6 +161,15 @@ class ReportPrepaidStatement(models.AbstractModel):
                         "balance_amount": balance_amount,
                     }
                 )
+                # the row as printed, formatted once here: a QWeb widget per cell costs more than the statement
+                line = lines[-1]
+                line.update(
+                    date_text=fmt_date(line["date"]),
+                    in_text=fmt_figure(line["in"]) if line["in"] else "",
+                    out_text=fmt_figure(line["out"]) if line["out"] else "",
+                    balance_text=fmt_figure(line["balance"]),
+                    amount_text=fmt_money(line["amount"]),
+                )
             result[card.id] = {
                 "opening": quantity,
                 "opening_amount": amount,
@@ -164,6 +182,51 @@ class ReportPrepaidStatement(models.AbstractModel):
                 "unit": card._get_unit_label(),
             }
         return result
+
+    # ------------------------------------------------------------------
+    # Figures as Odoo's QWeb widgets print them, in the reader's language
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_number_formatter(self):
+        """format(value, digits) as res.lang.format() with grouping, its separators and grouping read once (it
+        parses the grouping for each figure, the most of a long statement's time)."""
+        lang = get_lang(self.env)
+        grouping = ast.literal_eval(lang.grouping)
+        thousands_sep, decimal_point = lang.thousands_sep or "", lang.decimal_point
+
+        def number(value, digits):
+            integer, _dot, decimals = (f"%.{digits}f" % value).partition(".")
+            integer = intersperse(integer, grouping, thousands_sep)[0]
+            return f"{integer}{decimal_point}{decimals}" if decimals else integer
+
+        return number
+
+    @api.model
+    def _get_date_formatter(self):
+        """As the date widget: the language's date format."""
+        date_format = get_lang(self.env).date_format
+        return lambda value: value.strftime(date_format) if value else ""
+
+    @api.model
+    def _get_unit_formatter(self):
+        """As the float widget with the Product Unit precision."""
+        number = self._get_number_formatter()
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        return lambda value: number(value, digits).replace("-", MINUS)
+
+    @api.model
+    def _get_money_formatter(self, currency):
+        """As the monetary widget: the amount rounded to the currency, its symbol before or after."""
+        number = self._get_number_formatter()
+        digits = currency.decimal_places
+        symbol = currency.symbol or ""
+        before, after = (symbol + NBSP, "") if currency.position == "before" else ("", NBSP + symbol)
+
+        def money(value):
+            value = 0.0 if currency.is_zero(value) else currency.round(value)
+            return f"{before}{number(value, digits).replace(' ', NBSP).replace('-', MINUS)}{after}"
+
+        return money
 
     @api.model
     def _describe_entry(self, entry):

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 from odoo.tests import freeze_time, tagged
@@ -19,6 +20,32 @@ class TestStatement(PrepaidTimesheetCommon):
         self._log(8.0, on_date="2026-02-20")
         self._log(1.0, on_date="2026-03-03")
         return card
+
+    def test_rows_print_figures_and_dates_as_odoos_widgets_do_in_the_customers_language(self):
+        """The rows are formatted once by the report (speed); what they print is what Odoo's widgets print."""
+        Report = self.env["report.prepaid_services.report_prepaid_statement"]
+        self.env["res.lang"]._activate_lang("fr_FR")
+        euro = self.env.ref("base.EUR")
+        for lang in ("en_US", "fr_FR"):
+            report = Report.with_context(lang=lang)
+            qweb = self.env["ir.qweb.field.monetary"].with_context(lang=lang)
+            for currency in (self.currency, euro):
+                money = report._get_money_formatter(currency)
+                for value in (-1234567.891, -0.004, 0.0, 12.5, 1000000.0):
+                    widget = re.sub(r"<[^>]+>", "", qweb.value_to_html(value, {"display_currency": currency}))
+                    self.assertEqual(money(value), widget, f"{lang} {currency.name} {value}")
+            units = report._get_unit_formatter()
+            for value in (-1234.5, 0.25, 1234567.0):
+                widget = (
+                    self.env["ir.qweb.field.float"]
+                    .with_context(lang=lang)
+                    .value_to_html(value, {"decimal_precision": "Product Unit"})
+                )
+                self.assertEqual(units(value), widget, f"{lang} {value}")
+            self.assertEqual(
+                report._get_date_formatter()(date(2026, 2, 5)),
+                self.env["ir.qweb.field.date"].with_context(lang=lang).value_to_html(date(2026, 2, 5), {}),
+            )
 
     def test_statement_runs_from_opening_to_closing_balance(self):
         card = self._scenario()

@@ -36,6 +36,7 @@ LOT_FIELDS = [
     "date",
     "currency_id",
     "company_id",
+    "awaiting_payment",
 ]
 
 

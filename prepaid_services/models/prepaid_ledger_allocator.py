@@ -265,6 +265,13 @@ class PrepaidLedgerAllocator:
                 )
             )
         if only is not None or card.overdraw_policy == "block" or entry.entry_type != "usage":
+            figures = {
+                "card": card.display_name,
+                "partner": card.partner_id.display_name,
+                "quantity": card._format_balance(-entry.quantity),
+                "available": available,
+                "missing": card._format_balance(missing),
+            }
             held = sum(
                 self.remaining[inflow][0] for inflow in self._inflows_by_card[card.id] if inflow.awaiting_payment
             )
@@ -274,12 +281,8 @@ class PrepaidLedgerAllocator:
                         "The prepaid service %(card)s of %(partner)s cannot cover %(quantity)s: only %(available)s "
                         "are available, %(missing)s are missing. %(held)s more are usable once their top-up invoice "
                         "is paid: register its payment, or reduce the consumption.",
-                        card=card.display_name,
-                        partner=card.partner_id.display_name,
-                        quantity=card._format_balance(-entry.quantity),
-                        available=available,
-                        missing=card._format_balance(missing),
                         held=card._format_balance(held),
+                        **figures,
                     )
                 )
             raise UserError(
@@ -287,11 +290,7 @@ class PrepaidLedgerAllocator:
                     "The prepaid service %(card)s of %(partner)s cannot cover %(quantity)s: "
                     "only %(available)s are available, %(missing)s are missing. "
                     "Top up the card or reduce the consumption.",
-                    card=card.display_name,
-                    partner=card.partner_id.display_name,
-                    quantity=card._format_balance(-entry.quantity),
-                    available=available,
-                    missing=card._format_balance(missing),
+                    **figures,
                 )
             )
         self.pending[entry] = missing

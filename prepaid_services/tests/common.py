@@ -49,6 +49,26 @@ class PrepaidCommon(AccountTestInvoicingCommon):
     # Builders
     # ------------------------------------------------------------------
     @classmethod
+    def _create_demo_manager(cls, login):
+        """The user the demo story runs as: a manager of sales, accounting, projects and timesheets."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            name="Mitchell Manager",
+            groups="base.group_user,sales_team.group_sale_manager,account.group_account_manager,"
+            "project.group_project_manager,hr_timesheet.group_hr_timesheet_approver",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+
+    @classmethod
+    def _create_topup_product(cls, name, price, **vals):
+        """A prepaid service product invoiced on order, as the demo sells them."""
+        return cls._create_product(
+            name=name, type="service", invoice_policy="order", lst_price=price, prepaid_ok=True, **vals
+        )
+
+    @classmethod
     def _create_card(cls, **vals):
         return cls.env["prepaid.service"].create(
             {

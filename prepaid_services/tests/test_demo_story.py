@@ -1,5 +1,4 @@
-from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import PrepaidCommon
 
@@ -26,45 +25,24 @@ class TestDemoStory(PrepaidCommon):
         self.assertEqual(len(cards.job_ids.project_id), 2, "the block and the monthly allowance have a project")
 
     def test_demo_story_names_projects_after_their_customer_and_a_real_user_manages_the_cards(self):
-        manager = new_test_user(
-            self.env,
-            login="pp_demo_manager",
-            name="Mitchell Manager",
-            groups="base.group_user,sales_team.group_sale_manager,account.group_account_manager,"
-            "project.group_project_manager,hr_timesheet.group_hr_timesheet_approver",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
+        manager = self._create_demo_manager("pp_demo_manager")
         hour = self.uom_hour
-        block = self._create_product(
-            name="Support block - 20 hours",
-            type="service",
-            invoice_policy="order",
-            lst_price=1900.0,
-            prepaid_ok=True,
+        block = self._create_topup_product(
+            "Support block - 20 hours",
+            1900.0,
             prepaid_quantity=20.0,
             prepaid_uom_id=hour.id,
             prepaid_validity_interval=12,
         )
-        monthly = self._create_product(
-            name="Managed support - 10 hours a month",
-            type="service",
-            invoice_policy="order",
-            lst_price=890.0,
-            prepaid_ok=True,
+        monthly = self._create_topup_product(
+            "Managed support - 10 hours a month",
+            890.0,
             prepaid_quantity=10.0,
             prepaid_uom_id=hour.id,
             prepaid_accrual="periodic",
             prepaid_overdraw_policy="negative",
         )
-        balance = self._create_product(
-            name="Prepaid service credit",
-            type="service",
-            invoice_policy="order",
-            lst_price=1.0,
-            prepaid_ok=True,
-            prepaid_service_type="amount",
-        )
+        balance = self._create_topup_product("Prepaid service credit", 1.0, prepaid_service_type="amount")
         firewall = self._create_product(name="Firewall appliance", type="consu", lst_price=640.0)
         customers = self.partner_a | self.partner_b | self.env["res.partner"].create({"name": "Third Customer"})
 

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import PrepaidCommon
 
@@ -9,41 +9,21 @@ class TestDemoTouchFree(PrepaidCommon):
     """The demo exercises each billing automation option through real orders, timesheets and payments."""
 
     def test_demo_story_exercises_each_billing_automation_option(self):
-        manager = new_test_user(
-            self.env,
-            login="pp_demo_touch_free",
-            name="Mitchell Manager",
-            groups="base.group_user,sales_team.group_sale_manager,account.group_account_manager,"
-            "project.group_project_manager,hr_timesheet.group_hr_timesheet_approver",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
+        manager = self._create_demo_manager("pp_demo_touch_free")
         hour = self.uom_hour
-        field_service = self._create_product(
-            name="Field service prepayment",
-            type="service",
-            invoice_policy="order",
-            lst_price=1.0,
-            prepaid_ok=True,
+        field_service = self._create_topup_product(
+            "Field service prepayment",
+            1.0,
             prepaid_service_type="amount",
             prepaid_auto_settle=True,
             prepaid_consumption_invoicing="task",
         )
-        block = self._create_product(
-            name="Support block - 20 hours",
-            type="service",
-            invoice_policy="order",
-            lst_price=1900.0,
-            prepaid_ok=True,
-            prepaid_quantity=20.0,
-            prepaid_uom_id=hour.id,
+        block = self._create_topup_product(
+            "Support block - 20 hours", 1900.0, prepaid_quantity=20.0, prepaid_uom_id=hour.id
         )
-        block_paid = self._create_product(
-            name="Support block - 10 hours (usable once paid)",
-            type="service",
-            invoice_policy="order",
-            lst_price=950.0,
-            prepaid_ok=True,
+        block_paid = self._create_topup_product(
+            "Support block - 10 hours (usable once paid)",
+            950.0,
             prepaid_quantity=10.0,
             prepaid_uom_id=hour.id,
             prepaid_pay_before_use=True,

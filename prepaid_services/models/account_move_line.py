@@ -200,21 +200,12 @@ class AccountMoveLine(models.Model):
     def _prepaid_get_new_card(self):
         """The card posting this top-up line would open, unsaved: its unit or currency, for what the invoice says."""
         self.ensure_one()
-        product = self.product_id
-        return self.env["prepaid.service"].new(
-            {
-                "service_type": product.prepaid_service_type,
-                "uom_id": product._get_prepaid_uom().id,
-                "currency_id": self.move_id.currency_id.id,
-            }
-        )
+        return self.product_id._prepaid_new_card(self.move_id.currency_id)
 
     def _get_prepaid_product_quantity(self):
         """This line's quantity in its product's own unit."""
         self.ensure_one()
-        if self.product_uom_id and self.product_uom_id != self.product_id.uom_id:
-            return self.product_uom_id._compute_quantity(self.quantity, self.product_id.uom_id, round=False)
-        return self.quantity
+        return self.product_id._get_quantity_in_own_uom(self.quantity, self.product_uom_id)
 
     @api.model
     def _prepaid_settle_document_difference(self, entries, document_lines=None):

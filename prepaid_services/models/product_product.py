@@ -10,6 +10,22 @@ class ProductProduct(models.Model):
         self.ensure_one()
         return self.prepaid_uom_id or self.uom_id
 
+    def _get_quantity_in_own_uom(self, quantity, uom):
+        """quantity, counted in uom, in this product's own unit (unrounded): what an order or invoice line sold."""
+        self.ensure_one()
+        if uom and uom != self.uom_id:
+            return uom._compute_quantity(quantity, self.uom_id, round=False)
+        return quantity
+
+    def _prepaid_new_card(self, currency):
+        """The card a sale of this product in currency would open, unsaved: its type, unit and currency, for what
+        the order or invoice says before the card exists."""
+        self.ensure_one()
+        uom = self._get_prepaid_uom()
+        return self.env["prepaid.service"].new(
+            {"service_type": self.prepaid_service_type, "uom_id": uom.id, "currency_id": currency.id}
+        )
+
     def _ensure_prepaid_uom_convertible(self, card):
         """Refuse to credit a quantity card in a unit that does not convert to the card's unit."""
         self.ensure_one()

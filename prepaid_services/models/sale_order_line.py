@@ -139,22 +139,13 @@ class SaleOrderLine(models.Model):
     def _prepaid_get_new_card(self):
         """The card confirming this line would open, unsaved: its unit or currency, for what the order says."""
         self.ensure_one()
-        product = self.product_id
-        return self.env["prepaid.service"].new(
-            {
-                "service_type": product.prepaid_service_type,
-                "uom_id": product._get_prepaid_uom().id,
-                "currency_id": self.order_id.currency_id.id,
-            }
-        )
+        return self.product_id._prepaid_new_card(self.order_id.currency_id)
 
     def _get_prepaid_product_quantity(self, quantity=None):
         """quantity (default: the quantity ordered) in the product's own unit."""
         self.ensure_one()
         quantity = self.product_uom_qty if quantity is None else quantity
-        if self.product_uom_id and self.product_uom_id != self.product_id.uom_id:
-            quantity = self.product_uom_id._compute_quantity(quantity, self.product_id.uom_id, round=False)
-        return quantity
+        return self.product_id._get_quantity_in_own_uom(quantity, self.product_uom_id)
 
     def _get_prepaid_opening_period(self):
         """The first period of the periodic card this line opened, while no live invoice bills it."""

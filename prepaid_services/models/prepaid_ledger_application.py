@@ -159,30 +159,24 @@ class PrepaidLedgerApplication(models.Model):
             # applications are recognised once and never wait again
             pairs = [pair for pair in pairs if not company.currency_id.is_zero(pair[2])] or pairs[:1]
             ref = self.env._("Prepaid services: usage of %(day)s", day=format_date(self.env, day))
-            lines = []
-            for card, income, value in pairs:
-                label = self.env._("%(card)s - Usage of %(day)s", card=card.name, day=format_date(self.env, day))
-                lines += Move._prepaid_prepare_journal_entry_vals(
+            pair_vals = [
+                Move._prepaid_prepare_journal_entry_vals(
                     card,
                     amount=value,
                     debit_account=company.prepaid_deferred_account_id,
                     credit_account=income,
-                    ref=label,
+                    ref=self.env._("%(card)s - Usage of %(day)s", card=card.name, day=format_date(self.env, day)),
                     date=day,
-                )["line_ids"]
-            vals = Move._prepaid_prepare_journal_entry_vals(
-                pairs[0][0],
-                amount=0.0,
-                debit_account=company.prepaid_deferred_account_id,
-                credit_account=pairs[0][1],
+                )
+                for card, income, value in pairs
+            ]
+            # the day's entry: the first pair's journal, company and date, every pair's lines
+            vals = dict(
+                pair_vals[0],
                 ref=ref,
-                date=day,
-            )
-            vals.update(
-                ref=ref,
-                line_ids=lines,
-                partner_id=pairs[0][0].commercial_partner_id.id if len(pairs) == 1 else False,
-                prepaid_service_id=pairs[0][0].id if len(pairs) == 1 else False,
+                line_ids=[line for pair in pair_vals for line in pair["line_ids"]],
+                partner_id=pair_vals[0]["partner_id"] if len(pairs) == 1 else False,
+                prepaid_service_id=pair_vals[0]["prepaid_service_id"] if len(pairs) == 1 else False,
             )
             vals_list.append(vals)
         moves = Move._prepaid_create_journal_entries(vals_list)
